@@ -1,0 +1,100 @@
+"""The public API: check, compile and run model files."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ionc.run.cache import cache_key, cached_path, write_atomic
+from ionc.run.loader import load_module
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    path: Path  # the generated module on disk
+    compile_s: float
+    cached: bool
+
+    def load(self) -> ModuleType:
+        return load_module(self.path, name=self.path.stem)
+
+
+def version() -> str:
+    from ionc import __version__
+
+    return __version__
+
+
+@lru_cache(maxsize=1)
+def _compiler_fingerprint() -> str:
+    """A hash of ionc's own code, so a changed compiler never reuses stale modules."""
+    from ionc.syntax.grammar import grammar_path
+
+    digest = hashlib.sha256()
+    files = sorted(PACKAGE.rglob("*.py")) + sorted(PACKAGE.rglob("*.j2")) + [grammar_path()]
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check_file(path: str | Path) -> None:
+    """Parse, resolve and check; raise IoncError with every problem found."""
+    from ionc.pipeline import front_end
+
+    front_end(Path(path))
+
+
+def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
+                    module_file: str = "model.py") -> str:
+    from ionc.pipeline import front_end, generate, select_simulation
+    from ionc.sema.overrides import parse_override
+
+    parsed = [parse_override(text) for text in overrides]
+    model = front_end(Path(path))
+    chosen = select_simulation(model, simulation, parsed)
+    return generate(chosen, version(), module_file)
+
+
+def compile_file(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
+                 use_cache: bool = True) -> Compiled:
+    """The generated module for a simulation, from the cache when nothing changed."""
+    started = time.perf_counter()
+    path = Path(path)
+    key = cache_key(path, simulation, overrides, version(), _compiler_fingerprint())
+    target = cached_path(key)
+    if use_cache and target.is_file():
+        return Compiled(target, time.perf_counter() - started, cached=True)
+    text = generate_source(path, simulation, overrides, module_file=path.with_suffix(".py").name)
+    write_atomic(target, text)
+    return Compiled(target, time.perf_counter() - started, cached=False)
+
+
+def load_compiled(compiled: Compiled, path: Path, simulation: str | None, overrides: Sequence[str]) -> ModuleType:
+    """Import a compiled module; rebuild it once if the cached file is damaged."""
+    try:
+        return compiled.load()
+    except Exception:  # a corrupt cache entry: rebuild it from the model
+        if not compiled.cached:
+            raise
+        fresh = compile_file(path, simulation, overrides, use_cache=False)
+        return fresh.load()
+
+
+def run_file(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
+             parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Compile (cached) and run; return the JSON output contract as a dict."""
+    path = Path(path)
+    compiled = compile_file(path, simulation, overrides)
+    module = load_compiled(compiled, path, simulation, overrides)
+    result = module.simulate(parameters)
+    timing = {"compile_s": compiled.compile_s, "simulate_s": result["simulate_s"]}
+    output: dict[str, Any] = module.result_json(result, dict(module.META, timing=timing))
+    return output

@@ -1,0 +1,1 @@
+"""Stage 6, emit: derived equations -> one readable, standalone numpy module."""

@@ -1,0 +1,153 @@
+"""Derived model -> view-model for the templates: plain data and printed code lines.
+
+All decisions live here; templates only lay the lines out. Every block of
+generated code is preceded by the source equation it implements.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ionc.codegen.printer import code
+from ionc.ir import lowered as low
+from ionc.lower import T, V
+from ionc.symbolic.derive import DT, DerivedChannel, DerivedGate, GuardedRate
+from ionc.symbolic.singularities import GUARD_WIDTH
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterView:
+    key: str  # PARAMETERS key: hh_na.gbar
+    var: str  # local variable: hh_na_gbar
+    value: float
+    unit: str
+    origin: str  # file:line
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelView:
+    name: str
+    origin: str
+    nodes: str  # index expression into (batch, nodes) arrays: ":" for all
+    states: tuple[str, ...]
+    constants: tuple[str, ...]  # lines run once before the time loop
+    init: tuple[str, ...]  # lines that set the states to steady state at v
+    current: tuple[str, ...]  # lines that set i_<name> and g_<name>
+    advance: tuple[str, ...]  # lines that step the states with v frozen
+
+
+class Temporaries:
+    """Names for CSE temporaries, unique across the whole module."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count()
+
+    def symbols(self) -> Iterator[sp.Symbol]:
+        while True:
+            yield sp.Symbol(f"_t{next(self._counter)}", real=True)
+
+
+def origin(span: object) -> str:
+    location: str = span.location()  # type: ignore[attr-defined]
+    return location.rsplit(":", 1)[0]
+
+
+def assignments(targets: Iterable[tuple[str, sp.Expr]], temporaries: Temporaries) -> list[str]:
+    """`name = expr` lines with common subexpressions shared through temporaries."""
+    pairs = list(targets)
+    replacements, reduced = sp.cse([e for _, e in pairs], symbols=temporaries.symbols(), order="canonical")
+    lines = [f"{sym} = {code(value)}" for sym, value in replacements]
+    lines += [f"{name} = {code(value)}" for (name, _), value in zip(pairs, reduced, strict=True)]
+    return lines
+
+
+def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> list[str]:
+    """The lines computing one rate at membrane potential `v` (a symbol)."""
+    source = " ".join(rate.rate.span.text.split())
+    lines = [f"# {source}    [{origin(rate.rate.span)}]"]
+    name = str(rate.rate.symbol)
+    expr = rate.expr.subs(V, v)
+    if not rate.singular:
+        return lines + assignments([(name, expr)], temporaries)
+    # Removable singularities: within GUARD_WIDTH of each point use the Taylor
+    # polynomial (exactly the limit at the point), elsewhere the expression,
+    # evaluated at a shifted v there so that 0/0 is never computed.
+    v_safe = sp.Symbol("_v_safe", real=True)
+    guarded = []
+    for point in rate.singular:
+        at = code(point.at)
+        guarded.append((point, at))
+        lines.append(f"# removable singularity at v = {at} mV: limit {code(point.value)}")
+    near = " | ".join(f"(np.abs({v} - ({at})) < {GUARD_WIDTH!r})" for _, at in guarded)
+    lines.append(f"_near = {near}")
+    lines.append(f"_v_safe = np.where(_near, {v} + {10 * GUARD_WIDTH!r}, {v})")
+    lines += assignments([(name, rate.expr.subs(V, v_safe))], temporaries)
+    for point, at in guarded:
+        taylor = point.value + point.slope * (v - point.at)
+        condition = f"np.abs({v} - ({at})) < {GUARD_WIDTH!r}"
+        lines.append(f"{name} = np.where({condition}, {code(taylor)}, {name})")
+    return lines
+
+
+def _gate_rates(gates: Iterable[DerivedGate], v: sp.Symbol, temporaries: Temporaries) -> list[str]:
+    lines: list[str] = []
+    for gate in gates:
+        for rate in gate.rates:
+            if rate.rate.label != "ode":
+                lines += rate_lines(rate, v, temporaries)
+    return lines
+
+
+def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) -> ChannelView:
+    channel = derived.channel
+    v = sp.Symbol(f"v_{channel.name}", real=True)
+    phi_dt = sp.Symbol(f"{channel.name}_phi_dt", real=True)
+    constants = (
+        f"# temperature factor of the rates (q10)    [{origin(channel.span)}]",
+        f"{derived.phi} = {code(channel.q10)}",
+        f"{phi_dt} = {derived.phi} * dt",
+    )
+    init = _gate_rates(derived.gates, v, temporaries)
+    init += ["# gates start at their steady state at v"]
+    init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
+    advance = _gate_rates(derived.gates, v, temporaries)
+    advance.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
+    advance += assignments(
+        ((str(g.gate.state), g.update.subs({derived.phi * DT: phi_dt, V: v})) for g in derived.gates),
+        temporaries,
+    )
+    current = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
+    current += assignments(
+        (
+            (f"g_{channel.name}", derived.conductance.subs(V, v)),
+            (f"i_{channel.name}", derived.current.subs(V, v)),
+        ),
+        temporaries,
+    )
+    return ChannelView(
+        name=channel.name,
+        origin=origin(channel.span),
+        nodes=nodes,
+        states=tuple(str(g.gate.state) for g in derived.gates),
+        constants=constants,
+        init=tuple(init),
+        current=tuple(current),
+        advance=tuple(advance),
+    )
+
+
+def parameter_views(channel: low.Channel, values: dict[str, float]) -> list[ParameterView]:
+    return [
+        ParameterView(
+            key=f"{channel.name}.{p.name}", var=str(p.symbol), value=values.get(p.name, p.value),
+            unit=p.unit, origin=origin(p.span),
+        )
+        for p in channel.parameters
+    ]
+
+
+__all__ = ["T", "ChannelView", "ParameterView", "Temporaries", "channel_view", "parameter_views"]

@@ -1,0 +1,59 @@
+"""sympy -> numpy source text, as `np.` calls with plain float literals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+
+class IoncPrinter(NumPyPrinter):
+    """NumPyPrinter that writes `np.exp`, floats instead of fractions, `x*x` for squares."""
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        text: str = super()._module_format(fqn, register)
+        return text.replace("numpy.", "np.")
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return repr(float(expr))
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return str(int(expr))
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "np.pi"
+
+
+_PRINTER = IoncPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+
+def code(expr: sp.Expr) -> str:
+    text: str = _PRINTER.doprint(expr)
+    return text
+
+
+def _print_min_max(printer: IoncPrinter, expr: sp.Expr, function: str) -> str:
+    args = [printer._print(a) for a in expr.args]
+    text = args[0]
+    for arg in args[1:]:
+        text = f"np.{function}({text}, {arg})"
+    return text
+
+
+IoncPrinter._print_Min = lambda self, e: _print_min_max(self, e, "minimum")  # type: ignore[attr-defined]
+IoncPrinter._print_Max = lambda self, e: _print_min_max(self, e, "maximum")  # type: ignore[attr-defined]
+
+
+def _print_piecewise(printer: IoncPrinter, expr: sp.Piecewise) -> str:
+    *pieces, (last, _) = expr.args
+    text = printer._print(last)
+    for value, condition in reversed(pieces):
+        text = f"np.where({printer._print(condition)}, {printer._print(value)}, {text})"
+    return text
+
+
+IoncPrinter._print_Piecewise = _print_piecewise  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""The intermediate representations between the syntax tree and generated code."""

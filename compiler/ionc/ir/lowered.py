@@ -1,0 +1,117 @@
+"""Lowered model: numbers in internal units, equations as sympy expressions.
+
+Internal units: mV, ms, mS/cm2, uA/cm2, uF/cm2, um, um2, nA, K, ohm*cm.
+Symbols carry the names they will have in generated code (`hh_na_m`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ionc.source import Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parameter:
+    """A constant of a channel; settable per insert and with --set."""
+
+    name: str  # as written: gbar
+    symbol: sp.Symbol  # in code: hh_na_gbar
+    value: float  # default, internal units
+    unit: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rate:
+    """One written rate equation of a gate (alpha, beta, inf, tau or x')."""
+
+    label: str  # alpha | beta | inf | tau | ode
+    symbol: sp.Symbol  # hh_na_alpha_m
+    expr: sp.Expr  # internal units, in v, T, parameters and the gate state
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gate:
+    name: str
+    state: sp.Symbol  # hh_na_m
+    power: int
+    kind: str  # alpha_beta | inf_tau | ode
+    rates: tuple[Rate, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
+    name: str
+    ion: str | None
+    parameters: tuple[Parameter, ...]
+    gates: tuple[Gate, ...]
+    conductance: sp.Symbol  # gbar (or g) parameter symbol
+    reversal: sp.Symbol  # the channel's `e` parameter, or the cell's e_<ion>
+    q10: sp.Expr  # temperature factor for rates (1 if none), in T
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    name: str
+    length: float  # um
+    diameter: float  # um
+    compartments: int
+    parent: str | None
+    parent_x: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Placement:
+    """A channel inserted in some regions of the cell, with its parameter values."""
+
+    channel: Channel
+    regions: tuple[str, ...]  # empty: all
+    values: tuple[tuple[str, float], ...]  # parameter name -> value (defaults overridden)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell:
+    name: str
+    temperature: float  # K
+    cm: float  # uF/cm2
+    v_init: float  # mV
+    ra: float  # ohm*cm
+    reversals: tuple[tuple[str, float], ...]  # ion -> mV
+    sections: tuple[Section, ...]
+    placements: tuple[Placement, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stimulus:
+    name: str
+    section: str
+    x: float
+    delay: float  # ms
+    duration: float  # ms
+    amplitude: float  # nA
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    site: str  # v@soma
+    variable: tuple[str, ...]  # ("v",) or ("hh_na", "m")
+    section: str
+    x: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Simulation:
+    name: str
+    source: str  # the model file
+    cell: Cell
+    dt: float  # ms
+    duration: float  # ms
+    method: str
+    stimuli: tuple[Stimulus, ...]
+    records: tuple[Record, ...]

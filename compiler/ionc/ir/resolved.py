@@ -1,0 +1,126 @@
+"""Resolved model: every declaration found, named and structurally valid.
+
+Expressions are still syntax trees (`syn.Expr`); `check` gives them
+dimensions and `lower` turns them into sympy. Collections are tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ionc.syntax import nodes as syn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateDef:
+    name: syn.Ident
+    power: int
+    kind: str  # "alpha_beta" | "inf_tau" | "ode"
+    equations: tuple[syn.Assign | syn.Derivative, ...]
+    span: syn.Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelDef:
+    name: syn.Ident
+    ion: syn.Ident | None  # None: nonspecific
+    assigns: tuple[syn.Assign, ...]  # parameters and helpers, in order
+    q10: syn.Q10 | None
+    gates: tuple[GateDef, ...]
+    span: syn.Span
+
+    def assign(self, name: str) -> syn.Assign | None:
+        return next((a for a in self.assigns if a.name.text == name), None)
+
+    @property
+    def conductance(self) -> str:
+        """The conductance parameter: `gbar`, or `g` for passive channels."""
+        return "gbar" if self.assign("gbar") is not None else "g"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SectionDef:
+    name: syn.Ident
+    attrs: tuple[syn.Assign, ...]
+    span: syn.Span
+
+    def attr(self, name: str) -> syn.Assign | None:
+        return next((a for a in self.attrs if a.name.text == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InsertDef:
+    channel: ChannelDef
+    args: tuple[syn.KeywordArg, ...]
+    regions: tuple[syn.Ident, ...]
+    span: syn.Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellDef:
+    name: syn.Ident
+    attrs: tuple[syn.Assign, ...]
+    reversals: tuple[syn.Reversal, ...]
+    sections: tuple[SectionDef, ...]
+    inserts: tuple[InsertDef, ...]
+    span: syn.Span
+
+    def attr(self, name: str) -> syn.Assign | None:
+        return next((a for a in self.attrs if a.name.text == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StimulusDef:
+    name: str
+    kind: syn.Ident
+    location: syn.Location
+    attrs: tuple[syn.Assign, ...]
+    span: syn.Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordDef:
+    variable: tuple[syn.Ident, ...]
+    location: syn.Location
+    span: syn.Span
+
+    @property
+    def site(self) -> str:
+        """The trace name in outputs: `v@soma`, `hh_na.m@axon(0.2)`."""
+        return ".".join(i.text for i in self.variable) + "@" + location_text(self.location)
+
+
+def location_text(location: syn.Location) -> str:
+    if location.x is None:
+        return location.section.text
+    return f"{location.section.text}({location.x.span.text.strip()})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulationDef:
+    name: syn.Ident
+    cell: CellDef
+    attrs: tuple[syn.Assign, ...]
+    stimuli: tuple[StimulusDef, ...]
+    records: tuple[RecordDef, ...]
+    span: syn.Span
+
+    def attr(self, name: str) -> syn.Assign | None:
+        return next((a for a in self.attrs if a.name.text == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Model:
+    path: str
+    sources: tuple[str, ...]  # every file read, for the cache key
+    channels: tuple[ChannelDef, ...]
+    cells: tuple[CellDef, ...]
+    simulations: tuple[SimulationDef, ...]
+
+    def channel(self, name: str) -> ChannelDef | None:
+        return next((c for c in self.channels if c.name.text == name), None)
+
+    def simulation(self, name: str | None) -> SimulationDef | None:
+        if name is None:
+            return self.simulations[0] if self.simulations else None
+        return next((s for s in self.simulations if s.name.text == name), None)

@@ -1,0 +1,191 @@
+"""Stage 4, lower: resolved, checked model -> numbers in internal units and sympy.
+
+Each channel becomes an `ir.Channel` of sympy expressions over symbols named
+as in generated code; the cell and simulation become plain numbers.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ionc.ir import lowered as low
+from ionc.ir import resolved as ir
+from ionc.sema import units as u
+from ionc.sema.check import CELL_ATTRS, constant_parameters
+from ionc.symbolic.bridge import (
+    ABSOLUTE_ZERO_CELSIUS,
+    FARADAY,
+    GAS_CONSTANT,
+    Lowerer,
+    constant_value,
+    internal_scale,
+    symbol,
+)
+from ionc.syntax import nodes as syn
+
+V = symbol("v")
+T = symbol("T")
+DEFAULT_METHOD = "crank_nicolson"
+
+
+def base_lowerer() -> Lowerer:
+    """Constants and runtime variables every channel expression may use."""
+    values: dict[str, sp.Expr] = {
+        "v": V * internal_scale(u.VOLTAGE),
+        "T": T,
+        "celsius": T - ABSOLUTE_ZERO_CELSIUS,
+        "F": FARADAY,
+        "R": GAS_CONSTANT,
+        "pi": sp.pi,
+    }
+    from ionc.sema.dimensions import CONSTANTS
+
+    dims = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
+    return Lowerer(values, dims)
+
+
+def lower_channel(channel: ir.ChannelDef) -> low.Channel:
+    prefix = channel.name.text
+    lowerer = base_lowerer()
+    constants = set(constant_parameters(channel))
+    parameters = []
+    for assign in channel.assigns:
+        name = assign.name.text
+        dim = lowerer.dimension(assign.value)
+        if name in constants:
+            sym = symbol(f"{prefix}_{name}")
+            value = constant_value(assign.value, lowerer)
+            parameters.append(low.Parameter(
+                name=name, symbol=sym, value=value, unit=u.internal_unit(dim)[0], span=assign.span,
+            ))
+            lowerer.define(name, sym * internal_scale(dim), dim)
+        else:  # a helper that depends on v: substituted where used
+            lowerer.define(name, lowerer.si(assign.value), dim)
+    gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
+    by_name = {p.name: p.symbol for p in parameters}
+    reversal = by_name.get("e") or symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
+    return low.Channel(
+        name=prefix,
+        ion=channel.ion.text if channel.ion else None,
+        parameters=tuple(parameters),
+        gates=gates,
+        conductance=by_name[channel.conductance],
+        reversal=reversal,
+        q10=_q10(channel, lowerer),
+        span=channel.span,
+    )
+
+
+def _q10(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
+    if channel.q10 is None:
+        return sp.Integer(1)
+    factor = lowerer.to_internal(channel.q10.factor)
+    reference = lowerer.si(channel.q10.reference)
+    return factor ** ((T - reference) / 10)
+
+
+def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
+    state = symbol(f"{prefix}_{gate.name.text}")
+    lowerer = Lowerer(channel_scope.values, channel_scope.dims)
+    lowerer.define(gate.name.text, state, u.DIMENSIONLESS)
+    rates = []
+    for equation in gate.equations:
+        name = equation.name.text
+        if isinstance(equation, syn.Derivative):
+            label = "ode"
+        elif name in ("alpha", "beta", "inf", "tau"):
+            label = name
+        else:
+            lowerer.define(name, lowerer.si(equation.value), lowerer.dimension(equation.value))
+            continue
+        value = lowerer.to_internal(equation.value)
+        rates.append(low.Rate(
+            label=label, symbol=symbol(f"{prefix}_{label}_{gate.name.text}"), expr=value,
+            span=equation.span,
+        ))
+    return low.Gate(
+        name=gate.name.text, state=state, power=gate.power, kind=gate.kind, rates=tuple(rates),
+        span=gate.span,
+    )
+
+
+# ---------------------------------------------------------------- cell and simulation
+
+
+def _value(assign: syn.Assign | None, default: float, lowerer: Lowerer) -> float:
+    return default if assign is None else constant_value(assign.value, lowerer)
+
+
+def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
+    lowerer = base_lowerer()
+    defaults = {"temperature": 279.45, "cm": 1.0, "v_init": -65.0, "ra": 35.4}
+    values = {name: _value(cell.attr(name), defaults[name], lowerer) for name in CELL_ATTRS}
+    return low.Cell(
+        name=cell.name.text,
+        temperature=values["temperature"],
+        cm=values["cm"],
+        v_init=values["v_init"],
+        ra=values["ra"],
+        reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals),
+        sections=tuple(_section(s, lowerer) for s in cell.sections),
+        placements=tuple(_placement(i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
+    )
+
+
+def _section(section: ir.SectionDef, lowerer: Lowerer) -> low.Section:
+    area = section.attr("area")
+    if area is not None:
+        # A cylinder with length = diameter has area pi*d^2: NEURON's one-point soma.
+        diameter = float((constant_value(area.value, lowerer) / float(sp.pi)) ** 0.5)
+        length = diameter
+    else:
+        length = _value(section.attr("length"), 0.0, lowerer)
+        diameter = _value(section.attr("diameter"), 0.0, lowerer)
+    compartments = section.attr("compartments")
+    return low.Section(
+        name=section.name.text, length=length, diameter=diameter,
+        compartments=1 if compartments is None else int(constant_value(compartments.value, lowerer)),
+        parent=None, parent_x=1.0,
+    )
+
+
+def _placement(insert: ir.InsertDef, channel: low.Channel, lowerer: Lowerer) -> low.Placement:
+    values = {p.name: p.value for p in channel.parameters}
+    for arg in insert.args:
+        values[arg.name.text] = constant_value(arg.value, lowerer)
+    regions = tuple(r.text for r in insert.regions if r.text != "all")
+    return low.Placement(channel=channel, regions=regions, values=tuple(values.items()))
+
+
+def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Channel]) -> low.Simulation:
+    lowerer = base_lowerer()
+    method = simulation.attr("method")
+    return low.Simulation(
+        name=simulation.name.text,
+        source=simulation.span.source.path,
+        cell=lower_cell(simulation.cell, channels),
+        dt=_value(simulation.attr("dt"), 0.025, lowerer),
+        duration=_value(simulation.attr("duration"), 100.0, lowerer),
+        method=DEFAULT_METHOD if method is None else method.value.span.text,
+        stimuli=tuple(_stimulus(s, lowerer) for s in simulation.stimuli),
+        records=tuple(_record(r, lowerer) for r in simulation.records),
+    )
+
+
+def _x(location: syn.Location, lowerer: Lowerer) -> float:
+    return 0.5 if location.x is None else constant_value(location.x, lowerer)
+
+
+def _stimulus(stimulus: ir.StimulusDef, lowerer: Lowerer) -> low.Stimulus:
+    attrs = {a.name.text: constant_value(a.value, lowerer) for a in stimulus.attrs}
+    return low.Stimulus(
+        name=stimulus.name, section=stimulus.location.section.text, x=_x(stimulus.location, lowerer),
+        delay=attrs["delay"], duration=attrs["duration"], amplitude=attrs["amplitude"],
+    )
+
+
+def _record(record: ir.RecordDef, lowerer: Lowerer) -> low.Record:
+    return low.Record(
+        site=record.site, variable=tuple(i.text for i in record.variable),
+        section=record.location.section.text, x=_x(record.location, lowerer),
+    )

@@ -1,0 +1,65 @@
+"""The stages in order: parse -> resolve -> check -> lower -> derive -> emit.
+
+Each stage is a function of the previous stage's value; this module is the
+one place that states the order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from ionc.diagnostics import Code, DiagnosticSink, fail
+from ionc.ir import resolved as ir
+from ionc.syntax import nodes as syn
+
+
+def front_end(path: Path) -> ir.Model:
+    """parse (with imports) -> resolve -> check; raises IoncError with every problem found."""
+    from ionc.sema.check import check
+    from ionc.sema.load import load_files
+    from ionc.sema.resolve import resolve
+
+    files = load_files(path)
+    sink = DiagnosticSink()
+    model = resolve(files, sink)
+    sink.check()
+    check(model, sink)
+    sink.check()
+    return model
+
+
+def select_simulation(
+    model: ir.Model, name: str | None, overrides: Sequence[tuple[str, syn.Expr]]
+) -> ir.SimulationDef:
+    from ionc.sema.check import check
+    from ionc.sema.overrides import apply_overrides
+
+    simulation = model.simulation(name)
+    if simulation is None:
+        known = ", ".join(s.name.text for s in model.simulations) or "none"
+        raise fail(Code.E204, f"no simulation named '{name}' in {model.path} (simulations: {known})"
+                   if name else f"{model.path} declares no simulation", None)
+    sink = DiagnosticSink()
+    simulation = apply_overrides(model, simulation, overrides, sink)
+    sink.check()
+    if overrides:
+        check(dataclasses.replace(model, cells=(simulation.cell,), simulations=(simulation,)), sink)
+        sink.check()
+    return simulation
+
+
+def generate(simulation: ir.SimulationDef, version: str, module_file: str) -> str:
+    """lower -> derive -> emit: the source text of the standalone module."""
+    from ionc.codegen.emit import module_view, render_module
+    from ionc.lower import lower_channel, lower_simulation
+    from ionc.symbolic.derive import derive_channel
+
+    sink = DiagnosticSink()
+    used = {i.channel.name.text: i.channel for i in simulation.cell.inserts}
+    lowered = {name: lower_channel(channel) for name, channel in used.items()}
+    derived = {name: derive_channel(channel, sink) for name, channel in lowered.items()}
+    sink.check()
+    lowered_simulation = lower_simulation(simulation, lowered)
+    return render_module(module_view(lowered_simulation, derived, version, module_file))

@@ -1,0 +1,1 @@
+"""Stage 7, run: cache compiled modules, import them, run them, write outputs."""

@@ -1,0 +1,70 @@
+"""Run-time helpers inlined into every generated module: spikes, output, command line.
+
+This file is copied verbatim into generated code (from the line after
+`# --- inline below ---`), so it may import only numpy and the standard
+library, and it must not import anything from ionc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+# --- inline below ---
+
+
+def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = 0.0) -> list[float]:
+    """Upward crossings of `threshold`, linearly interpolated between samples."""
+    below, above = v[:-1], v[1:]
+    k = np.nonzero((below < threshold) & (above >= threshold))[0]
+    fraction = (threshold - below[k]) / (above[k] - below[k])
+    return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
+
+
+def result_json(result: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The JSON output contract: t, traces, spikes, velocity, meta."""
+    t = result["t"]
+    batched = result["batch"] > 1
+    traces: dict[str, Any] = {}
+    spikes: dict[str, Any] = {}
+    for site, trace in result["traces"].items():
+        rows = [trace[b] for b in range(trace.shape[0])]
+        traces[site] = [r.tolist() for r in rows] if batched else rows[0].tolist()
+        if site.startswith("v@"):
+            found = [spike_times(t, r) for r in rows]
+            spikes[site] = found if batched else found[0]
+    output: dict[str, Any] = {"t": t.tolist(), "traces": traces, "spikes": spikes}
+    if result.get("velocity"):
+        output["velocity"] = result["velocity"]
+    output["meta"] = meta
+    return output
+
+
+def command_line(simulate: Any, meta: dict[str, Any], argv: list[str] | None = None) -> int:
+    """`python model.py [--json OUT] [--set NAME=VALUE ...]` for the shipped module."""
+    parser = argparse.ArgumentParser(description=meta.get("description", "ionc simulation"))
+    parser.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter, in internal units (see PARAMETERS)")
+    args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name.strip()] = float(value)
+    result = simulate(overrides)
+    output = result_json(result, dict(meta, timing={"simulate_s": result["simulate_s"]}))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(output, handle)
+    else:
+        for site, times in output["spikes"].items():
+            print(f"{site}: spikes at {times} ms")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - the generated module has its own
+    sys.exit(0)

@@ -1,0 +1,180 @@
+"""Stage 3, check: every expression has the dimensions its place requires.
+
+Each check reports through the sink and goes on, so one run shows every
+unit mistake in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ionc.diagnostics import Code, DiagnosticSink
+from ionc.ir import resolved as ir
+from ionc.sema import units as u
+from ionc.sema.dimensions import CONSTANTS, constant_number, expect, infer
+from ionc.syntax import nodes as syn
+
+Scope = dict[str, u.Dimension]
+
+GATE_EQUATIONS = {"alpha": u.RATE, "beta": u.RATE, "inf": u.DIMENSIONLESS, "tau": u.TIME}
+CHANNEL_PARAMETERS = {"gbar": u.CONDUCTANCE / u.AREA, "g": u.CONDUCTANCE / u.AREA, "e": u.VOLTAGE}
+CELL_ATTRS = {"temperature": u.TEMPERATURE, "cm": u.CAPACITANCE / u.AREA, "v_init": u.VOLTAGE,
+              "ra": u.RESISTANCE * u.LENGTH}
+SECTION_ATTRS = {"length": u.LENGTH, "diameter": u.LENGTH, "area": u.AREA, "compartments": u.DIMENSIONLESS}
+SIMULATION_ATTRS = {"dt": u.TIME, "duration": u.TIME}
+STIMULUS_ATTRS = {"delay": u.TIME, "duration": u.TIME, "amplitude": u.CURRENT}
+METHODS = ("backward_euler", "crank_nicolson")
+RUNTIME_NAMES = ("v", "T", "celsius")
+
+
+def channel_scope(channel: ir.ChannelDef, sink: DiagnosticSink) -> Scope:
+    """Names visible in a channel's parameters and gates, with their dimensions."""
+    scope: Scope = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
+    for assign in channel.assigns:
+        dim = infer(assign.value, scope, sink)
+        if dim is not None:
+            scope[assign.name.text] = dim
+    return scope
+
+
+def check(model: ir.Model, sink: DiagnosticSink) -> None:
+    for channel in model.channels:
+        _check_channel(channel, sink)
+    for cell in model.cells:
+        _check_cell(cell, sink)
+    for simulation in model.simulations:
+        _check_simulation(simulation, sink)
+
+
+def _check_channel(channel: ir.ChannelDef, sink: DiagnosticSink) -> None:
+    scope = channel_scope(channel, sink)
+    for assign in channel.assigns:
+        wanted = CHANNEL_PARAMETERS.get(assign.name.text)
+        if wanted is not None and assign.name.text in scope and scope[assign.name.text] != wanted:
+            sink.error(Code.E301, f"'{assign.name.text}' must be {u.describe(wanted)}, but this is "
+                       f"{u.describe(scope[assign.name.text])}", assign.value.span)
+    if channel.q10 is not None:
+        expect(channel.q10.factor, u.DIMENSIONLESS, "a q10 factor", scope, sink)
+        expect(channel.q10.reference, u.TEMPERATURE, "the q10 reference temperature", scope, sink)
+    for gate in channel.gates:
+        _check_gate(gate, scope, sink)
+
+
+def _check_gate(gate: ir.GateDef, channel_scope: Scope, sink: DiagnosticSink) -> None:
+    scope = dict(channel_scope)
+    if gate.kind == "ode":
+        scope[gate.name.text] = u.DIMENSIONLESS
+    for equation in gate.equations:
+        name = equation.name.text
+        if isinstance(equation, syn.Derivative):
+            expect(equation.value, u.RATE, f"{name}' (a gate's rate of change)", scope, sink)
+            continue
+        if name in GATE_EQUATIONS:
+            expect(equation.value, GATE_EQUATIONS[name], f"'{name}'", scope, sink)
+            scope[name] = GATE_EQUATIONS[name]
+            continue
+        dim = infer(equation.value, scope, sink)
+        if dim is not None:
+            scope[name] = dim
+
+
+def _quiet() -> DiagnosticSink:
+    return DiagnosticSink()
+
+
+def constant_parameters(channel: ir.ChannelDef) -> tuple[str, ...]:
+    """Parameters that do not depend on v or temperature: the ones an insert may set."""
+    runtime = set(RUNTIME_NAMES)
+    constants = []
+    for assign in channel.assigns:
+        used = set(names_in(assign.value))
+        if used & runtime:
+            runtime.add(assign.name.text)
+        else:
+            constants.append(assign.name.text)
+    return tuple(constants)
+
+
+def names_in(expr: syn.Expr) -> Iterable[str]:
+    """Every name an expression reads."""
+    if isinstance(expr, syn.Name):
+        yield expr.id
+    for child in _children(expr):
+        yield from names_in(child)
+
+
+def _children(expr: syn.Expr) -> tuple[syn.Expr, ...]:
+    if isinstance(expr, syn.Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, syn.Negate):
+        return (expr.operand,)
+    if isinstance(expr, syn.IfExpr):
+        return (expr.condition, expr.then, expr.orelse)
+    if isinstance(expr, syn.Call):
+        return expr.args
+    if isinstance(expr, syn.KeywordCall):
+        return tuple(a.value for a in expr.args)
+    return ()
+
+
+def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
+    scope: Scope = dict(CONSTANTS)
+    _check_attrs(cell.attrs, CELL_ATTRS, scope, sink)
+    for reversal in cell.reversals:
+        expect(reversal.value, u.VOLTAGE, f"the reversal potential of {reversal.ion.text}", scope, sink)
+    for section in cell.sections:
+        _check_attrs(section.attrs, SECTION_ATTRS, scope, sink)
+        _check_whole_number(section.attr("compartments"), sink)
+    for insert in cell.inserts:
+        _check_insert(insert, scope, sink)
+
+
+def _check_whole_number(assign: syn.Assign | None, sink: DiagnosticSink) -> None:
+    if assign is None:
+        return
+    value = constant_number(assign.value)
+    if value is None or value.denominator != 1 or value < 1:
+        sink.error(Code.E303, "compartments must be a whole number of at least 1", assign.value.span)
+
+
+def _check_insert(insert: ir.InsertDef, scope: Scope, sink: DiagnosticSink) -> None:
+    channel_dims = channel_scope(insert.channel, _quiet())
+    settable = constant_parameters(insert.channel)
+    for arg in insert.args:
+        name = arg.name.text
+        if name not in channel_dims:
+            continue
+        if name not in settable:
+            sink.error(Code.E205, f"'{name}' depends on v or temperature and cannot be set here", arg.name.span)
+            continue
+        expect(arg.value, channel_dims[name], f"'{name}'", scope, sink)
+
+
+def _check_attrs(
+    assigns: Iterable[syn.Assign], wanted: dict[str, u.Dimension], scope: Scope, sink: DiagnosticSink
+) -> None:
+    for assign in assigns:
+        if assign.name.text in wanted:
+            expect(assign.value, wanted[assign.name.text], f"'{assign.name.text}'", scope, sink)
+
+
+def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> None:
+    scope: Scope = dict(CONSTANTS)
+    _check_attrs(simulation.attrs, SIMULATION_ATTRS, scope, sink)
+    method = simulation.attr("method")
+    if method is not None and not (isinstance(method.value, syn.Name) and method.value.id in METHODS):
+        sink.error(Code.E303, f"unknown method '{method.value.span.text}'", method.value.span,
+                   f"expected one of: {', '.join(METHODS)}")
+    for stimulus in simulation.stimuli:
+        _check_attrs(stimulus.attrs, STIMULUS_ATTRS, scope, sink)
+        _check_location(stimulus.location, sink)
+    for record in simulation.records:
+        _check_location(record.location, sink)
+
+
+def _check_location(location: syn.Location, sink: DiagnosticSink) -> None:
+    if location.x is None:
+        return
+    value = constant_number(location.x)
+    if value is None or not 0 <= value <= 1:
+        sink.error(Code.E303, "a location along a section is a number from 0 to 1", location.x.span)

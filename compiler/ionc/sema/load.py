@@ -1,0 +1,86 @@
+"""Read a model file and, transitively, the files it imports (relative paths)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ionc.diagnostics import Code, DiagnosticSink, IoncError
+from ionc.source import SourceFile
+from ionc.syntax import nodes as syn
+from ionc.syntax.parse import parse_source
+
+MAX_FILES = 200
+
+
+def load_files(path: Path) -> tuple[syn.File, ...]:
+    """The file at `path` and every file it imports, dependencies first."""
+    loaded: dict[Path, syn.File] = {}
+    sink = DiagnosticSink()
+    root = _parse(path.resolve(), display=str(path))
+    _visit(root, path.resolve(), loaded, (), sink)
+    sink.check()
+    return tuple(loaded.values())
+
+
+def _parse(path: Path, display: str) -> syn.File:
+    return parse_source(SourceFile(display, path.read_text(encoding="utf-8")))
+
+
+def _visit(
+    file: syn.File,
+    path: Path,
+    loaded: dict[Path, syn.File],
+    stack: tuple[Path, ...],
+    sink: DiagnosticSink,
+) -> None:
+    stack = (*stack, path)
+    for item in file.items:
+        if isinstance(item, syn.Import):
+            _import(item, path, loaded, stack, sink)
+    loaded[path] = file
+
+
+def _import(
+    item: syn.Import,
+    importer: Path,
+    loaded: dict[Path, syn.File],
+    stack: tuple[Path, ...],
+    sink: DiagnosticSink,
+) -> None:
+    target = (importer.parent / item.path).resolve()
+    if target in stack:
+        chain = " -> ".join(p.name for p in (*stack[stack.index(target):], target))
+        sink.error(Code.E203, f"import cycle: {chain}", item.span, "remove one of these imports")
+        return
+    if target in loaded:
+        return
+    if len(loaded) >= MAX_FILES:
+        sink.error(Code.E500, f"more than {MAX_FILES} imported files", item.span)
+        return
+    if not item.path.endswith(".ionc"):
+        sink.error(Code.E202, f"cannot import '{item.path}': model files end in .ionc", item.span)
+        return
+    if not target.is_file():
+        sink.error(
+            Code.E202,
+            f"cannot import '{item.path}': no such file",
+            item.span,
+            f"paths are relative to the importing file (looked for {target})",
+        )
+        return
+    display = _display_path(importer, item.path, item.span.source.path)
+    try:
+        child = _parse(target, display)
+    except IoncError as error:
+        sink.diagnostics.extend(error.diagnostics)
+        return
+    except (OSError, UnicodeDecodeError) as error:
+        sink.error(Code.E202, f"cannot read '{item.path}': {error}", item.span)
+        return
+    _visit(child, target, loaded, stack, sink)
+
+
+def _display_path(importer: Path, relative: str, importer_display: str) -> str:
+    """Show imported files relative to the way the user named the first file."""
+    return os.path.normpath(Path(importer_display).parent / relative)

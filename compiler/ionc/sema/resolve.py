@@ -1,0 +1,322 @@
+"""Stage 2, resolve: declarations found, named, de-duplicated and cross-referenced.
+
+Names inside expressions are checked in `check`, which knows each scope.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
+from ionc.ir import resolved as ir
+from ionc.syntax import nodes as syn
+
+CELL_ATTRS = ("temperature", "cm", "v_init", "ra")
+SECTION_ATTRS = ("length", "diameter", "area", "compartments", "parent")
+SIMULATION_ATTRS = ("dt", "duration", "method")
+STIMULUS_ATTRS = ("delay", "duration", "amplitude")
+RESERVED = ("v", "t", "T", "F", "R", "pi", "celsius", "dt")
+GATE_KINDS = {
+    frozenset({"alpha", "beta"}): "alpha_beta",
+    frozenset({"inf", "tau"}): "inf_tau",
+}
+
+N = TypeVar("N", bound=syn.Node)
+
+
+def resolve(files: Sequence[syn.File], sink: DiagnosticSink) -> ir.Model:
+    """Every declaration of every file, with cross-references checked."""
+    items = [item for file in files for item in file.items]
+    _check_unique_top_level(items, sink)
+    channels = tuple(_channel(c, sink) for c in items if isinstance(c, syn.Channel))
+    by_name = {c.name.text: c for c in channels}
+    cells = tuple(_cell(c, by_name, sink) for c in items if isinstance(c, syn.Cell))
+    cells_by_name = {c.name.text: c for c in cells}
+    simulations = tuple(
+        sim for s in items if isinstance(s, syn.Simulation)
+        if (sim := _simulation(s, cells_by_name, sink)) is not None
+    )
+    return ir.Model(
+        path=files[-1].path,
+        sources=tuple(f.span.source.text for f in files),
+        channels=channels,
+        cells=cells,
+        simulations=simulations,
+    )
+
+
+def did_you_mean(name: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _check_unique_top_level(items: list[syn.Item], sink: DiagnosticSink) -> None:
+    named = [i for i in items if isinstance(i, syn.Channel | syn.Cell | syn.Simulation)]
+    _unique((i.name for i in named), "declaration", sink)
+
+
+def _unique(names: Iterable[syn.Ident], what: str, sink: DiagnosticSink) -> None:
+    seen: dict[str, syn.Ident] = {}
+    for name in names:
+        if name.text in seen:
+            sink.add(
+                _duplicate(name, what, seen[name.text])
+            )
+        else:
+            seen[name.text] = name
+
+
+def _duplicate(name: syn.Ident, what: str, first: syn.Ident) -> Diagnostic:
+    return Diagnostic(
+        Code.E201, f"duplicate {what} '{name.text}'", name.span,
+        notes=((f"'{name.text}' was first defined here", first.span),),
+    )
+
+
+def _check_names(assigns: Iterable[syn.Assign | syn.Derivative], sink: DiagnosticSink) -> None:
+    for assign in assigns:
+        text = assign.name.text
+        if text.startswith("_"):
+            sink.error(Code.E206, f"names starting with '_' are reserved for ionc: '{text}'", assign.name.span)
+        elif text in RESERVED:
+            sink.error(Code.E206, f"'{text}' is a built-in name and cannot be assigned", assign.name.span)
+
+
+# ---------------------------------------------------------------- channels
+
+
+def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
+    ions = [s for s in node.body if isinstance(s, syn.IonUse)]
+    nonspecific = [s for s in node.body if isinstance(s, syn.Nonspecific)]
+    assigns = tuple(s for s in node.body if isinstance(s, syn.Assign))
+    q10s = [s for s in node.body if isinstance(s, syn.Q10)]
+    gates = tuple(_gate(g, sink) for g in node.body if isinstance(g, syn.Gate))
+    if len(ions) + len(nonspecific) != 1:
+        sink.error(
+            Code.E204 if not ions and not nonspecific else Code.E201,
+            f"channel '{node.name.text}' needs exactly one 'ion NAME' or 'nonspecific' line",
+            node.name.span,
+        )
+    if len(q10s) > 1:
+        sink.error(Code.E201, "a channel has at most one q10", q10s[1].span)
+    _check_names(assigns, sink)
+    _unique((a.name for a in assigns), "parameter", sink)
+    _unique((g.name for g in gates), "gate", sink)
+    clashes = {a.name.text for a in assigns} & {g.name.text for g in gates}
+    for gate in gates:
+        if gate.name.text in clashes:
+            sink.error(Code.E201, f"'{gate.name.text}' is both a gate and a parameter", gate.name.span)
+    names = {a.name.text for a in assigns}
+    if "gbar" in names and "g" in names:
+        sink.error(Code.E201, "a channel has one conductance: 'gbar' or 'g', not both", node.name.span)
+    elif "gbar" not in names and "g" not in names:
+        sink.error(
+            Code.E204, f"channel '{node.name.text}' has no conductance", node.name.span,
+            "add 'gbar = ... mS/cm2' (or 'g = ...' for a passive channel)",
+        )
+    return ir.ChannelDef(
+        name=node.name,
+        ion=ions[0].ion if ions else None,
+        assigns=assigns,
+        q10=q10s[0] if q10s else None,
+        gates=gates,
+        span=node.span,
+    )
+
+
+def _gate(node: syn.Gate, sink: DiagnosticSink) -> ir.GateDef:
+    power = 1
+    if node.power is not None:
+        text = node.power.text
+        if not text.isdigit() or int(text) < 1 or int(text) > 16:
+            sink.error(Code.E303, f"a gate power is a whole number from 1 to 16, not {text}", node.power.span)
+        else:
+            power = int(text)
+    _check_names([e for e in node.body if isinstance(e, syn.Assign)], sink)
+    _unique((e.name for e in node.body), "gate equation", sink)
+    return ir.GateDef(
+        name=node.name, power=power, kind=_gate_kind(node, sink), equations=node.body, span=node.span
+    )
+
+
+def _gate_kind(node: syn.Gate, sink: DiagnosticSink) -> str:
+    derivatives = [e for e in node.body if isinstance(e, syn.Derivative)]
+    names = {e.name.text for e in node.body if isinstance(e, syn.Assign)}
+    for derivative in derivatives:
+        if derivative.name.text != node.name.text:
+            sink.error(
+                Code.E205, f"gate '{node.name.text}' can only give {node.name.text}', not {derivative.name.text}'",
+                derivative.name.span,
+            )
+    if derivatives:
+        return "ode"
+    for required, kind in GATE_KINDS.items():
+        if required <= names:
+            return kind
+    have = sorted(names & {"alpha", "beta", "inf", "tau"})
+    sink.error(
+        Code.E204,
+        f"gate '{node.name.text}' needs alpha and beta, or inf and tau, or {node.name.text}' = ..."
+        + (f" (it has only {', '.join(have)})" if have else ""),
+        node.name.span,
+    )
+    return "alpha_beta"
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSink) -> ir.CellDef:
+    attrs = tuple(s for s in node.body if isinstance(s, syn.Assign))
+    reversals = tuple(s for s in node.body if isinstance(s, syn.Reversal))
+    morphologies = [s for s in node.body if isinstance(s, syn.Morphology)]
+    _known(attrs, CELL_ATTRS, "cell property", sink)
+    _unique((a.name for a in attrs), "cell property", sink)
+    _unique((r.ion for r in reversals), "reversal", sink)
+    if len(morphologies) != 1:
+        span = morphologies[1].span if morphologies else node.name.span
+        sink.error(Code.E204 if not morphologies else Code.E201,
+                   f"cell '{node.name.text}' needs exactly one morphology block", span)
+    sections = tuple(_section(s, sink) for m in morphologies[:1] for s in m.sections)
+    _unique((s.name for s in sections), "section", sink)
+    section_names = {s.name.text for s in sections}
+    inserts = tuple(
+        insert
+        for statement in node.body if isinstance(statement, syn.Insert)
+        for use in statement.mechanisms
+        if (insert := _insert(use, statement, channels, section_names, sink)) is not None
+    )
+    _check_reversals(node, inserts, reversals, sink)
+    return ir.CellDef(
+        name=node.name, attrs=attrs, reversals=reversals, sections=sections, inserts=inserts,
+        span=node.span,
+    )
+
+
+def _known(assigns: Iterable[syn.Assign], allowed: Sequence[str], what: str, sink: DiagnosticSink) -> None:
+    for assign in assigns:
+        if assign.name.text not in allowed:
+            sink.error(
+                Code.E200, f"unknown {what} '{assign.name.text}'", assign.name.span,
+                f"expected one of: {', '.join(allowed)}",
+            )
+
+
+def _section(node: syn.Section, sink: DiagnosticSink) -> ir.SectionDef:
+    _known(node.body, SECTION_ATTRS, "section property", sink)
+    _unique((a.name for a in node.body), "section property", sink)
+    names = {a.name.text for a in node.body}
+    if "area" in names and ({"length", "diameter"} & names):
+        sink.error(Code.E201, "give a section either 'area' or 'length' and 'diameter'", node.name.span)
+    elif "area" not in names and not {"length", "diameter"} <= names:
+        sink.error(Code.E204, f"section '{node.name.text}' needs 'length' and 'diameter' (or 'area')", node.name.span)
+    return ir.SectionDef(name=node.name, attrs=node.body, span=node.span)
+
+
+def _insert(
+    use: syn.MechanismUse,
+    statement: syn.Insert,
+    channels: dict[str, ir.ChannelDef],
+    sections: set[str],
+    sink: DiagnosticSink,
+) -> ir.InsertDef | None:
+    channel = channels.get(use.name.text)
+    if channel is None:
+        sink.error(Code.E200, f"unknown channel '{use.name.text}'", use.name.span,
+                   did_you_mean(use.name.text, channels) or "declare it or import the file that does")
+        return None
+    parameters = {a.name.text for a in channel.assigns}
+    for arg in use.args:
+        if arg.name.text not in parameters:
+            sink.error(Code.E200, f"channel '{channel.name.text}' has no parameter '{arg.name.text}'",
+                       arg.name.span, did_you_mean(arg.name.text, parameters))
+    _unique((a.name for a in use.args), "argument", sink)
+    for region in statement.regions:
+        if region.text != "all" and region.text not in sections:
+            sink.error(Code.E200, f"unknown region '{region.text}'", region.span,
+                       did_you_mean(region.text, [*sections, "all"]) or "use 'all' or a section name")
+    return ir.InsertDef(channel=channel, args=use.args, regions=statement.regions, span=use.span)
+
+
+def _check_reversals(
+    cell: syn.Cell, inserts: tuple[ir.InsertDef, ...], reversals: tuple[syn.Reversal, ...],
+    sink: DiagnosticSink,
+) -> None:
+    declared = {r.ion.text for r in reversals}
+    for insert in inserts:
+        channel = insert.channel
+        overridden = channel.assign("e") is not None or any(a.name.text == "e" for a in insert.args)
+        if channel.ion is not None and not overridden and channel.ion.text not in declared:
+            sink.error(
+                Code.E204,
+                f"no reversal potential for ion '{channel.ion.text}' used by '{channel.name.text}'",
+                insert.span,
+                f"add 'reversal {channel.ion.text} = ... mV' to cell '{cell.name.text}'",
+            )
+
+
+# ---------------------------------------------------------------- simulations
+
+
+def _simulation(
+    node: syn.Simulation, cells: dict[str, ir.CellDef], sink: DiagnosticSink
+) -> ir.SimulationDef | None:
+    cell = cells.get(node.cell.text)
+    if cell is None:
+        sink.error(Code.E200, f"unknown cell '{node.cell.text}'", node.cell.span, did_you_mean(node.cell.text, cells))
+        return None
+    attrs = tuple(s for s in node.body if isinstance(s, syn.Assign))
+    _known(attrs, SIMULATION_ATTRS, "simulation property", sink)
+    _unique((a.name for a in attrs), "simulation property", sink)
+    stimuli = _stimuli([s for s in node.body if isinstance(s, syn.Stimulus)], cell, sink)
+    records = tuple(
+        ir.RecordDef(variable=r.variable, location=loc, span=r.span)
+        for r in node.body if isinstance(r, syn.Record) for loc in r.locations
+    )
+    for record in records:
+        _check_location(record.location, cell, sink)
+        _check_recordable(record, cell, sink)
+    return ir.SimulationDef(
+        name=node.name, cell=cell, attrs=attrs, stimuli=stimuli, records=records, span=node.span
+    )
+
+
+def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) -> tuple[ir.StimulusDef, ...]:
+    result = []
+    for index, node in enumerate(nodes):
+        name = node.name.text if node.name else ("stim" if index == 0 else f"stim{index + 1}")
+        if node.kind.text != "iclamp":
+            sink.error(Code.E200, f"unknown stimulus kind '{node.kind.text}'", node.kind.span, "expected 'iclamp'")
+        _known(node.body, STIMULUS_ATTRS, "stimulus property", sink)
+        _unique((a.name for a in node.body), "stimulus property", sink)
+        missing = [a for a in STIMULUS_ATTRS if a not in {b.name.text for b in node.body}]
+        if missing:
+            sink.error(Code.E204, f"stimulus '{name}' needs {', '.join(missing)}", node.kind.span)
+        _check_location(node.location, cell, sink)
+        result.append(ir.StimulusDef(name=name, kind=node.kind, location=node.location, attrs=node.body, span=node.span))
+    return tuple(result)
+
+
+def _check_location(location: syn.Location, cell: ir.CellDef, sink: DiagnosticSink) -> None:
+    names = [s.name.text for s in cell.sections]
+    if location.section.text not in names:
+        sink.error(Code.E200, f"cell '{cell.name.text}' has no section '{location.section.text}'",
+                   location.section.span, did_you_mean(location.section.text, names))
+
+
+def _check_recordable(record: ir.RecordDef, cell: ir.CellDef, sink: DiagnosticSink) -> None:
+    parts = [p.text for p in record.variable]
+    if parts == ["v"]:
+        return
+    inserted = {i.channel.name.text: i.channel for i in cell.inserts}
+    if len(parts) == 2 and parts[0] in inserted:
+        gates = {g.name.text for g in inserted[parts[0]].gates}
+        if parts[1] in gates:
+            return
+        sink.error(Code.E200, f"channel '{parts[0]}' has no gate '{parts[1]}'", record.variable[1].span,
+                   did_you_mean(parts[1], gates))
+        return
+    sink.error(Code.E200, f"cannot record '{'.'.join(parts)}'", record.variable[0].span,
+               "record 'v' or CHANNEL.GATE of a channel inserted in the cell")

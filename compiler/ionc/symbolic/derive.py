@@ -1,0 +1,124 @@
+"""Stage 5, derive: the equations that generated code evaluates, per channel.
+
+From each gate's written rates to its ODE dx/dt = A x + B (q10 folded in),
+the steady state inf = -B/A, the time constant tau = -1/A and the exact
+update with v frozen over a step (exponential Euler, NEURON's cnexp):
+
+    x(t + dt) = inf + (x - inf) * exp(A dt)
+
+From the gates to the membrane current i(v) and its conductance dI/dv,
+both symbolic. An ODE that is not linear in its state is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ionc.diagnostics import Code, DiagnosticSink
+from ionc.ir import lowered as low
+from ionc.lower import V
+from ionc.symbolic.bridge import symbol
+from ionc.symbolic.singularities import PoleError, SingularPoint, rewrite_expm1, singular_points
+
+DT = symbol("dt")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardedRate:
+    rate: low.Rate
+    expr: sp.Expr  # with expm1 rewrites
+    singular: tuple[SingularPoint, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DerivedGate:
+    gate: low.Gate
+    rates: tuple[GuardedRate, ...]
+    slope: sp.Expr  # A in dx/dt = A x + B, in rate symbols
+    inf: sp.Expr  # in rate symbols
+    tau: sp.Expr
+    update: sp.Expr  # the state after one step, v frozen
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DerivedChannel:
+    channel: low.Channel
+    phi: sp.Symbol  # the q10 temperature factor, computed once per run
+    gates: tuple[DerivedGate, ...]
+    current: sp.Expr  # uA/cm2
+    conductance: sp.Expr  # dI/dv, mS/cm2
+
+
+def derive_channel(channel: low.Channel, sink: DiagnosticSink) -> DerivedChannel:
+    phi = symbol(f"{channel.name}_phi")
+    gates = tuple(g for gate in channel.gates if (g := derive_gate(gate, phi, sink)) is not None)
+    current = channel.conductance * _open_fraction(channel) * (V - channel.reversal)
+    return DerivedChannel(
+        channel=channel, phi=phi, gates=gates, current=current, conductance=sp.diff(current, V)
+    )
+
+
+def _open_fraction(channel: low.Channel) -> sp.Expr:
+    return sp.Mul(*(gate.state**gate.power for gate in channel.gates))
+
+
+def gate_rhs(gate: low.Gate, phi: sp.Expr) -> sp.Expr:
+    """dx/dt in terms of the gate's rate symbols, with the temperature factor."""
+    rates = {r.label: r.symbol for r in gate.rates}
+    x = gate.state
+    if gate.kind == "alpha_beta":
+        return phi * (rates["alpha"] * (1 - x) - rates["beta"] * x)
+    if gate.kind == "inf_tau":
+        return phi * (rates["inf"] - x) / rates["tau"]
+    return phi * rates["ode"]
+
+
+def derive_gate(gate: low.Gate, phi: sp.Expr, sink: DiagnosticSink) -> DerivedGate | None:
+    rates = tuple(_guard(rate, sink) for rate in gate.rates)
+    rhs = gate_rhs(gate, phi)
+    if gate.kind == "ode":
+        rhs = rhs.subs({r.symbol: r.expr for r in gate.rates})
+    linear = _linear_coefficients(rhs, gate.state)
+    if linear is None:
+        sink.error(
+            Code.E400,
+            f"the equation of gate '{gate.name}' is not linear in {gate.name}, so it cannot be "
+            "integrated exactly",
+            gate.span,
+            f"write it as {gate.name}' = (inf - {gate.name}) / tau, or with alpha and beta",
+        )
+        return None
+    slope, constant = linear
+    inf = sp.cancel(-constant / slope) if gate.kind != "alpha_beta" else -constant / slope
+    return DerivedGate(
+        gate=gate,
+        rates=rates,
+        slope=slope,
+        inf=inf,
+        tau=-1 / slope,
+        update=inf + (gate.state - inf) * sp.exp(slope * DT),
+    )
+
+
+def _linear_coefficients(rhs: sp.Expr, state: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(A, B) with rhs == A*state + B, or None if rhs is not linear in state."""
+    expanded = sp.expand(rhs)
+    slope = sp.diff(expanded, state)
+    if slope.has(state) or slope == 0:
+        return None
+    constant = sp.expand(expanded - slope * state)
+    if constant.has(state):
+        return None
+    return sp.factor_terms(slope), sp.factor_terms(constant)
+
+
+def _guard(rate: low.Rate, sink: DiagnosticSink) -> GuardedRate:
+    try:
+        points = singular_points(rate.expr, V)
+    except PoleError as error:
+        sink.error(Code.E401, f"this rate is infinite at v = {float(error.at):g} mV", rate.span,
+                   "check the signs in the denominator")
+        points = ()
+    return GuardedRate(rate=rate, expr=rewrite_expm1(rate.expr), singular=points)

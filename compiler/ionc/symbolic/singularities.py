@@ -1,0 +1,115 @@
+"""Removable singularities of rate expressions, found and guarded automatically.
+
+HH's alpha_m = 0.1 (v + 40) / (1 - exp(-(v + 40)/10)) is 0/0 at v = -40 mV.
+Modellers used to write `vtrap` by hand; here sympy finds every real zero of
+every denominator, checks that the numerator vanishes too (a removable
+singularity; a true pole is an error), and computes the limit and the slope
+there by Taylor coefficients. The emitted code evaluates the expression
+(with `1 - exp(x)` rewritten as `-expm1(x)`, accurate near the point) and,
+within `GUARD_WIDTH` of the point, the first-order Taylor polynomial, which
+equals the limit exactly at the point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.rewriting import expm1_opt, optimize
+
+GUARD_WIDTH = 1e-6  # in the variable's internal unit (mV for v)
+
+
+@dataclass(frozen=True, slots=True)
+class SingularPoint:
+    at: sp.Expr  # the value of the variable, exact
+    value: sp.Expr  # the limit there, exact
+    slope: sp.Expr  # the derivative there, exact
+
+
+class PoleError(ValueError):
+    """The expression is infinite (not 0/0) at a real value of the variable."""
+
+    def __init__(self, at: sp.Expr) -> None:
+        super().__init__(f"the expression is infinite at {at}")
+        self.at = at
+
+
+def rewrite_expm1(expr: sp.Expr) -> sp.Expr:
+    """`1 - exp(x)` -> `-expm1(x)`: accurate where x is near 0."""
+    result: sp.Expr = optimize(expr, [expm1_opt])
+    return result
+
+
+def singular_points(expr: sp.Expr, variable: sp.Symbol) -> tuple[SingularPoint, ...]:
+    """Every real point where `expr` is 0/0, with its limit and slope."""
+    points = []
+    for denominator in _denominators(expr, variable):
+        for root in _real_roots(denominator, variable):
+            points.append(_removable(expr, denominator, variable, root))
+    unique = {p.at: p for p in points}
+    return tuple(unique[k] for k in sorted(unique, key=float))
+
+
+def _denominators(expr: sp.Expr, variable: sp.Symbol) -> set[sp.Expr]:
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and node.exp.is_negative and node.base.has(variable):
+            found.add(node.base)
+    return found
+
+
+def _real_roots(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]:
+    linear = _exp_linear_root(denominator, variable)
+    if linear is not None:
+        return linear
+    try:
+        roots = sp.solve(denominator, variable)
+    except (NotImplementedError, ValueError):
+        return []
+    return [r for r in roots if r.is_real]
+
+
+def _exp_linear_root(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr] | None:
+    """Fast path for a + b*exp(c*v + d), the shape of every HH-style rate."""
+    terms = sp.Add.make_args(sp.expand(denominator))
+    constant = [t for t in terms if not t.has(variable)]
+    rest = [t for t in terms if t.has(variable)]
+    if len(rest) != 1:
+        return None
+    coefficient, factors = rest[0].as_coeff_mul()
+    if len(factors) != 1 or not isinstance(factors[0], sp.exp):
+        return None
+    argument = factors[0].args[0]
+    poly = sp.Poly(argument, variable) if argument.is_polynomial(variable) else None
+    if poly is None or poly.degree() != 1:
+        return None
+    ratio = -sp.Add(*constant) / coefficient
+    if not ratio.is_positive:
+        return []  # exp never reaches a non-positive value
+    slope, intercept = poly.all_coeffs()
+    return [(sp.log(ratio) - intercept) / slope]
+
+
+def _removable(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
+    numerator = sp.together(expr * denominator)  # what multiplies 1/denominator
+    p = _taylor(numerator, variable, root, 3)
+    d = _taylor(denominator, variable, root, 3)
+    if p[0] != 0:
+        raise PoleError(root)
+    if d[1] == 0:  # a double zero of the denominator: give up on the closed form
+        return SingularPoint(root, sp.limit(expr, variable, root), sp.limit(sp.diff(expr, variable), variable, root))
+    value = sp.nsimplify(sp.simplify(p[1] / d[1]), rational=False)
+    slope = sp.simplify((p[2] * d[1] - p[1] * d[2]) / d[1] ** 2)
+    return SingularPoint(root, value, slope)
+
+
+def _taylor(expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, order: int) -> list[sp.Expr]:
+    coefficients = []
+    term = expr
+    factorial = 1
+    for k in range(order):
+        coefficients.append(sp.simplify(term.subs(variable, at)) / factorial)
+        term = sp.diff(term, variable)
+        factorial *= k + 1
+    return coefficients

@@ -1,0 +1,221 @@
+"""The syntax tree of a model file: one frozen dataclass per grammar construct.
+
+Nodes mirror grammar/ionc.lark. Every node carries a `span` that is left out
+of equality, so two trees compare equal when they say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ionc.source import Span
+
+def _span() -> Span:
+    """A span field: kept for messages, left out of equality and repr."""
+    return field(compare=False, repr=False)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node:
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ident(Node):
+    text: str
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Number(Node):
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quantity(Node):
+    """A number with a unit: `120 mS/cm2`. `unit_span` points at the unit text."""
+
+    number: str
+    unit: str
+    unit_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Name(Node):
+    id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call(Node):
+    func: Ident
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeywordArg(Node):
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeywordCall(Node):
+    func: Ident
+    args: tuple[KeywordArg, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binary(Node):
+    op: str  # + - * / ^ < <= > >= == != and or
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Negate(Node):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IfExpr(Node):
+    condition: Expr
+    then: Expr
+    orelse: Expr
+
+
+Expr = Number | Quantity | Name | Call | KeywordCall | Binary | Negate | IfExpr
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assign(Node):
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Derivative(Node):
+    """`x' = expr`: a gate given by its own differential equation."""
+
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Import(Node):
+    path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IonUse(Node):
+    ion: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Nonspecific(Node):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Q10(Node):
+    factor: Expr
+    reference: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gate(Node):
+    name: Ident
+    power: Number | None
+    body: tuple[Assign | Derivative, ...]
+
+
+ChannelStmt = IonUse | Nonspecific | Q10 | Gate | Assign
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel(Node):
+    name: Ident
+    body: tuple[ChannelStmt, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section(Node):
+    """`section NAME { ... }`, or `soma { ... }` (then name is `soma`)."""
+
+    name: Ident
+    body: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Morphology(Node):
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reversal(Node):
+    ion: Ident
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MechanismUse(Node):
+    name: Ident
+    args: tuple[KeywordArg, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Insert(Node):
+    mechanisms: tuple[MechanismUse, ...]
+    regions: tuple[Ident, ...]  # empty: everywhere
+
+
+CellStmt = Assign | Reversal | Morphology | Insert
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell(Node):
+    name: Ident
+    body: tuple[CellStmt, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location(Node):
+    """`soma` or `axon(0.25)`: a section and an optional fraction along it."""
+
+    section: Ident
+    x: Expr | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stimulus(Node):
+    kind: Ident
+    location: Location
+    name: Ident | None
+    body: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record(Node):
+    variable: tuple[Ident, ...]  # `v` or `hh_na.m`
+    locations: tuple[Location, ...]
+
+
+SimulationStmt = Assign | Stimulus | Record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Simulation(Node):
+    name: Ident
+    cell: Ident
+    body: tuple[SimulationStmt, ...]
+
+
+Item = Import | Channel | Cell | Simulation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class File(Node):
+    path: str
+    items: tuple[Item, ...]

@@ -1,0 +1,117 @@
+"""Text -> syntax tree; lark's exceptions become diagnostics here and nowhere else."""
+
+from __future__ import annotations
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ionc.diagnostics import Code, IoncError, fail
+from ionc.source import SourceFile, Span
+from ionc.syntax import nodes as syn
+from ionc.syntax.grammar import parser
+from ionc.syntax.transformer import ToSyntax
+
+# Readable names for the grammar's terminals in "expected ..." messages.
+_FRIENDLY = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "QUANTITY": "a number with a unit",
+    "STRING": 'a quoted path ("...")',
+    "SOMA": "'soma'",
+    "COMPARE": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*' or '/'",
+    "$END": "end of file",
+}
+
+MAX_SOURCE_BYTES = 2_000_000
+MAX_NESTING = 200
+
+
+def parse_source(source: SourceFile) -> syn.File:
+    _refuse_oversized(source)
+    try:
+        tree = parser().parse(source.text, start="start")
+    except UnexpectedInput as error:
+        raise _to_diagnostic(error, source, parser()) from None
+    result: syn.File = ToSyntax(source).transform(tree)
+    return result
+
+
+def parse_expression(source: SourceFile) -> syn.Expr:
+    """One expression, e.g. the value of a `--set NAME=VALUE` option."""
+    _refuse_oversized(source)
+    try:
+        tree = parser().parse(source.text, start="expr")
+    except UnexpectedInput as error:
+        raise _to_diagnostic(error, source, parser()) from None
+    result: syn.Expr = ToSyntax(source).transform(tree)
+    return result
+
+
+def _refuse_oversized(source: SourceFile) -> None:
+    """Refuse inputs that would exhaust memory or Python's recursion limit."""
+    whole = Span(source, 0, min(len(source.text), 1))
+    if len(source.text) > MAX_SOURCE_BYTES:
+        raise fail(Code.E500, f"file is larger than {MAX_SOURCE_BYTES} bytes", whole)
+    depth = deepest = 0
+    for offset, char in enumerate(source.text):
+        if char in "({":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+            if depth > MAX_NESTING:
+                raise fail(
+                    Code.E500,
+                    f"brackets nested more than {MAX_NESTING} deep",
+                    Span(source, offset, offset + 1),
+                )
+        elif char in ")}":
+            depth -= 1
+
+
+def _describe(names: set[str], lark: Lark) -> str:
+    described = set()
+    for name in names:
+        if name in _FRIENDLY:
+            described.add(_FRIENDLY[name])
+            continue
+        try:
+            pattern = lark.get_terminal(name).pattern
+        except KeyError:
+            described.add(name.lower())
+            continue
+        described.add(f"'{pattern.value}'" if pattern.type == "str" else name.lower())
+    return ", ".join(sorted(described))
+
+
+def _to_diagnostic(error: UnexpectedInput, source: SourceFile, lark: Lark) -> IoncError:
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            end = len(source.text)
+            span = Span(source, max(end - 1, 0), end)
+            return fail(Code.E101, f"the file ends too early; expected {_describe(error.expected, lark)}", span)
+        start = token.start_pos or 0
+        span = Span(source, start, max(token.end_pos or start + 1, start + 1))
+        return fail(
+            Code.E100,
+            f"unexpected {_token_text(token)}; expected {_describe(error.expected, lark)}",
+            span,
+        )
+    if isinstance(error, UnexpectedCharacters):
+        start = error.pos_in_stream
+        return fail(
+            Code.E102,
+            f"unexpected character {source.text[start]!r}; expected {_describe(set(error.allowed or ()), lark)}",
+            Span(source, start, start + 1),
+        )
+    if isinstance(error, UnexpectedEOF):
+        end = len(source.text)
+        return fail(Code.E101, "the file ends too early", Span(source, max(end - 1, 0), end))
+    return fail(Code.E100, str(error).splitlines()[0], Span(source, 0, 1))
+
+
+def _token_text(token: object) -> str:
+    text = str(token)
+    return f"'{text}'" if len(text) < 40 else f"'{text[:37]}...'"
