@@ -26,15 +26,11 @@ def parse_override(text: str) -> tuple[str, syn.Expr]:
         from ionc.diagnostics import fail
 
         raise fail(Code.E500, "--set expects NAME=VALUE, e.g. hh_na.gbar=100mS/cm2", Span(source, 0, len(text)))
-    offset = len(path) + 1
-    padded = SourceFile("--set", " " * offset + value)
-    expr = parse_expression(padded)
-    return path.strip(), _reanchor(expr, source)
+    if not value.strip():
+        from ionc.diagnostics import fail
 
-
-def _reanchor(expr: syn.Expr, source: SourceFile) -> syn.Expr:
-    del source  # spans already point into a text of the same layout
-    return expr
+        raise fail(Code.E500, f"--set {path}= needs a value", Span(source, 0, len(text)))
+    return path.strip(), parse_expression(source, start=len(path) + 1)
 
 
 def _replace_assign(assigns: tuple[syn.Assign, ...], name: str, value: syn.Expr) -> tuple[syn.Assign, ...] | None:

@@ -38,11 +38,12 @@ def parse_source(source: SourceFile) -> syn.File:
     return result
 
 
-def parse_expression(source: SourceFile) -> syn.Expr:
-    """One expression, e.g. the value of a `--set NAME=VALUE` option."""
+def parse_expression(source: SourceFile, start: int = 0) -> syn.Expr:
+    """The expression in `source.text[start:]`, e.g. the value of `--set NAME=VALUE`."""
     _refuse_oversized(source)
     try:
-        tree = parser().parse(source.text, start="expr")
+        # Blank out what precedes the expression so that offsets stay those of `source`.
+        tree = parser().parse(" " * start + source.text[start:], start="expr")
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
     result: syn.Expr = ToSyntax(source).transform(tree)

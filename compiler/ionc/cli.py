@@ -1,0 +1,120 @@
+"""The `ionc` command: check, compile, run, show.
+
+A mistake in a model file prints a diagnostic (file:line:col, the line, a
+caret) and exits with status 2; never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ionc.diagnostics import IoncError
+
+EXIT_MODEL_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ionc", description="Compile and run neuron membrane models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="parse, resolve and check units; exit 0 or print diagnostics")
+    check.add_argument("file", type=Path)
+
+    compile_ = commands.add_parser("compile", help="write the standalone generated module")
+    compile_.add_argument("file", type=Path)
+    compile_.add_argument("-o", "--output", type=Path, required=True, help="the .py file to write")
+    compile_.add_argument("--simulation", help="which simulation (default: the first)")
+    compile_.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides")
+    compile_.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+    run = commands.add_parser("run", help="simulate and write the JSON output and/or a plot")
+    run.add_argument("file", type=Path)
+    run.add_argument("--simulation", help="which simulation (default: the first)")
+    run.add_argument("--json", type=Path, metavar="OUT.json")
+    run.add_argument("--plot", type=Path, metavar="OUT.png")
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
+                     help="override a value with units, e.g. --set hh_na.gbar=100mS/cm2")
+
+    show = commands.add_parser("show", help="print the derived equations")
+    show.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "check": _check, "compile": _compile, "run": _run, "show": _show,
+    }
+    try:
+        return handlers[args.command](args)
+    except IoncError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except FileNotFoundError as error:
+        print(f"error: {error.filename}: no such file", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
+        print(f"error: cannot read the model file: {error}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except RecursionError:
+        print("error: the model file is nested too deeply to read", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ionc.api import check_file
+
+    check_file(args.file)
+    print(f"{args.file}: ok")
+    return 0
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from ionc.api import generate_source
+
+    if args.output.exists() and not args.force:
+        print(f"error: {args.output} exists; use --force to overwrite it", file=sys.stderr)
+        return 1
+    text = generate_source(args.file, args.simulation, args.overrides, module_file=args.output.name)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ionc.api import run_file
+
+    output = run_file(args.file, args.simulation, args.overrides)
+    if args.json:
+        args.json.write_text(json.dumps(output), encoding="utf-8")
+    if args.plot:
+        from ionc.plot import plot_traces
+
+        plot_traces(output, args.plot, title=f"{args.file.name}")
+    _summarise(output)
+    return 0
+
+
+def _summarise(output: dict) -> None:  # type: ignore[type-arg]
+    for site, times in output["spikes"].items():
+        shown = ", ".join(f"{t:.4f}" for t in times) if times and not isinstance(times[0], list) else times
+        print(f"{site}: {len(times)} spike(s) at [{shown}] ms")
+    for name, value in output.get("velocity", {}).items():
+        print(f"velocity {name}: {value:.4f} m/s")
+    timing = output["meta"]["timing"]
+    print(f"compile {timing['compile_s']:.3f} s, simulate {timing['simulate_s']:.3f} s")
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ionc.show import show_file
+
+    print(show_file(args.file))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""`ionc show`: the derived equations of every channel, as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sympy as sp
+
+from ionc.diagnostics import DiagnosticSink
+from ionc.lower import lower_channel
+from ionc.pipeline import front_end
+from ionc.symbolic.derive import DerivedChannel, derive_channel
+
+
+def show_file(path: Path) -> str:
+    model = front_end(path)
+    sink = DiagnosticSink()
+    blocks = [_channel_text(derive_channel(lower_channel(c), sink)) for c in model.channels]
+    sink.check()
+    return "\n\n".join(blocks)
+
+
+def _channel_text(derived: DerivedChannel) -> str:
+    channel = derived.channel
+    lines = [f"channel {channel.name}    [{channel.span.location()}]"]
+    for parameter in channel.parameters:
+        lines.append(f"  {parameter.name} = {parameter.value:g} {parameter.unit}")
+    lines.append(f"  temperature factor {derived.phi} = {channel.q10}")
+    for gate in derived.gates:
+        state = gate.gate.state
+        lines.append(f"  gate {gate.gate.name} (power {gate.gate.power})")
+        for rate in gate.rates:
+            lines.append(f"    {rate.rate.symbol} = {rate.rate.expr}    (1/ms, v in mV)")
+            for point in rate.singular:
+                lines.append(f"      removable singularity at v = {point.at} mV: limit {point.value}, "
+                             f"slope {point.slope}")
+        lines.append(f"    inf = {gate.inf}")
+        lines.append(f"    tau = {gate.tau}    (ms)")
+        lines.append(f"    exact update: {state}(t+dt) = {gate.update}")
+    lines.append(f"  i = {derived.current}    (uA/cm2)")
+    lines.append(f"  di/dv = {sp.simplify(derived.conductance)}    (mS/cm2)")
+    return "\n".join(lines)
