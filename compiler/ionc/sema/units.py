@@ -107,6 +107,13 @@ def _build_table() -> dict[str, Unit]:
 UNITS = _build_table()
 
 
+def power_of(base: Fraction, exponent: Fraction) -> Fraction:
+    """base ** exponent, exact for whole exponents (the usual case)."""
+    if exponent.denominator == 1:
+        return base ** int(exponent)
+    return Fraction(float(base) ** float(exponent))
+
+
 class UnitError(ValueError):
     """A unit text that is not understood; `offset` points into the unit text."""
 
@@ -139,7 +146,7 @@ def parse_unit(text: str) -> Unit:
             if text.strip() != name:
                 raise UnitError("degC cannot be combined with other units", match.start(2), len(name))
             offset = unit.offset
-        scale *= unit.scale**power
+        scale *= power_of(unit.scale, power)
         dim = dim * unit.dimension ** power
         position = match.end()
         factors += 1
@@ -216,10 +223,9 @@ def internal_unit(dimension: Dimension) -> tuple[str, Fraction]:
     # Express kg through V*A*s^3/m^2 so every dimension maps onto the basis.
     volts = kg
     amps, seconds, metres = a + kg, s + 3 * kg, m - 2 * kg
-    scale = (
-        _BASIS_SCALE["V"] ** volts * _BASIS_SCALE["A"] ** amps * _BASIS_SCALE["s"] ** seconds
-        * _BASIS_SCALE["m"] ** metres * _BASIS_SCALE["K"] ** k * _BASIS_SCALE["mol"] ** mol
-    )
+    scale = Fraction(1)
+    for base, exponent in (("V", volts), ("A", amps), ("s", seconds), ("m", metres), ("K", k), ("mol", mol)):
+        scale *= power_of(_BASIS_SCALE[base], exponent)
     return describe(dimension), scale
 
 

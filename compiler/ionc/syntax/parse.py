@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -46,8 +48,7 @@ def parse_expression(source: SourceFile, start: int = 0) -> syn.Expr:
         tree = parser().parse(" " * start + source.text[start:], start="expr")
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
-    result: syn.Expr = ToSyntax(source).transform(tree)
-    return result
+    return cast(syn.Expr, ToSyntax(source).transform(tree))
 
 
 def _refuse_oversized(source: SourceFile) -> None:
@@ -101,7 +102,7 @@ def _to_diagnostic(error: UnexpectedInput, source: SourceFile, lark: Lark) -> Io
             span,
         )
     if isinstance(error, UnexpectedCharacters):
-        start = error.pos_in_stream
+        start = error.pos_in_stream or 0
         return fail(
             Code.E102,
             f"unexpected character {source.text[start]!r}; expected {_describe(set(error.allowed or ()), lark)}",
