@@ -106,16 +106,20 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
     channel = derived.channel
     v = sp.Symbol(f"v_{channel.name}", real=True)
     phi_dt = sp.Symbol(f"{channel.name}_phi_dt", real=True)
-    constants = (
-        f"# temperature factor of the rates (q10)    [{origin(channel.span)}]",
-        f"{derived.phi} = {code(channel.q10)}",
-        f"{phi_dt} = {derived.phi} * dt",
-    )
-    init = _gate_rates(derived.gates, v, temporaries)
-    init += ["# gates start at their steady state at v"]
-    init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
-    advance = _gate_rates(derived.gates, v, temporaries)
-    advance.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
+    constants: tuple[str, ...] = ()
+    init: list[str] = []
+    advance: list[str] = []
+    if derived.gates:
+        constants = (
+            f"# {channel.name}: temperature factor of the rates (q10)    [{origin(channel.span)}]",
+            f"{derived.phi} = {code(channel.q10)}",
+            f"{phi_dt} = {derived.phi} * dt",
+        )
+        init = _gate_rates(derived.gates, v, temporaries)
+        init += ["# gates start at their steady state at v"]
+        init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
+        advance = _gate_rates(derived.gates, v, temporaries)
+        advance.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
     advance += assignments(
         ((str(g.gate.state), g.update.subs({derived.phi * DT: phi_dt, V: v})) for g in derived.gates),
         temporaries,
