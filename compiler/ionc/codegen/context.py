@@ -73,23 +73,27 @@ def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> lis
     expr = rate.expr.subs(V, v)
     if not rate.singular:
         return lines + assignments([(name, expr)], temporaries)
-    # Removable singularities: within GUARD_WIDTH of each point use the Taylor
-    # polynomial (exactly the limit at the point), elsewhere the expression,
-    # evaluated at a shifted v there so that 0/0 is never computed.
-    v_safe = sp.Symbol("_v_safe", real=True)
-    guarded = []
+    # Removable singularities: the rate is written in terms of the distance d
+    # from the (first) singular point, computed once and exactly, so that
+    # (v + 40)/10 becomes d/10 with no cancellation. Within GUARD_WIDTH of a
+    # point the Taylor polynomial value + slope*d is used (exactly the limit
+    # at the point); elsewhere the expression, evaluated at a shifted d there
+    # so that 0/0 is never computed.
+    first = rate.singular[0]
+    d, d_safe = sp.Symbol("_d", real=True), sp.Symbol("_d_safe", real=True)
     for point in rate.singular:
-        at = code(point.at)
-        guarded.append((point, at))
-        lines.append(f"# removable singularity at v = {at} mV: limit {code(point.value)}")
-    near = " | ".join(f"(np.abs({v} - ({at})) < {GUARD_WIDTH!r})" for _, at in guarded)
+        lines.append(f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}")
+    lines.append(f"_d = {v} - ({code(first.at)})")
+    near = " | ".join(
+        f"(np.abs({code(d - (point.at - first.at))}) < {GUARD_WIDTH!r})" for point in rate.singular
+    )
     lines.append(f"_near = {near}")
-    lines.append(f"_v_safe = np.where(_near, {v} + {10 * GUARD_WIDTH!r}, {v})")
-    lines += assignments([(name, rate.expr.subs(V, v_safe))], temporaries)
-    for point, at in guarded:
-        taylor = point.value + point.slope * (v - point.at)
-        condition = f"np.abs({v} - ({at})) < {GUARD_WIDTH!r}"
-        lines.append(f"{name} = np.where({condition}, {code(taylor)}, {name})")
+    lines.append(f"_d_safe = np.where(_near, _d + {10 * GUARD_WIDTH!r}, _d)")
+    lines += assignments([(name, expr.subs(v, d_safe + first.at))], temporaries)
+    for point in rate.singular:
+        offset = d - (point.at - first.at)
+        taylor = point.value + sp.UnevaluatedExpr(point.slope) * sp.UnevaluatedExpr(offset)
+        lines.append(f"{name} = np.where(np.abs({code(offset)}) < {GUARD_WIDTH!r}, {code(taylor)}, {name})")
     return lines
 
 
