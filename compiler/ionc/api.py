@@ -46,10 +46,11 @@ def _compiler_fingerprint() -> str:
 
 
 def check_file(path: str | Path) -> None:
-    """Parse, resolve and check; raise IoncError with every problem found."""
-    from ionc.pipeline import front_end
+    """Parse, resolve, check units and derive every channel; raise IoncError with every problem."""
+    from ionc.pipeline import derive_channels, front_end
 
-    front_end(Path(path))
+    model = front_end(Path(path))
+    derive_channels(model.channels)
 
 
 def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),

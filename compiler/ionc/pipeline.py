@@ -9,10 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ionc.diagnostics import Code, DiagnosticSink, fail
 from ionc.ir import resolved as ir
 from ionc.syntax import nodes as syn
+
+if TYPE_CHECKING:
+    from ionc.symbolic.derive import DerivedChannel
 
 
 def front_end(path: Path) -> ir.Model:
@@ -50,16 +54,24 @@ def select_simulation(
     return simulation
 
 
-def generate(simulation: ir.SimulationDef, version: str, module_file: str) -> str:
-    """lower -> derive -> emit: the source text of the standalone module."""
-    from ionc.codegen.emit import module_view, render_module
-    from ionc.lower import lower_channel, lower_simulation
+def derive_channels(channels: Sequence[ir.ChannelDef]) -> dict[str, DerivedChannel]:
+    """lower -> derive for each channel; symbolic problems (E4xx) raised together."""
+    from ionc.lower import lower_channel
     from ionc.symbolic.derive import derive_channel
 
     sink = DiagnosticSink()
-    used = {i.channel.name.text: i.channel for i in simulation.cell.inserts}
-    lowered = {name: lower_channel(channel) for name, channel in used.items()}
-    derived = {name: derive_channel(channel, sink) for name, channel in lowered.items()}
+    derived = {c.name.text: derive_channel(lower_channel(c), sink) for c in channels}
     sink.check()
+    return derived
+
+
+def generate(simulation: ir.SimulationDef, version: str, module_file: str) -> str:
+    """lower -> derive -> emit: the source text of the standalone module."""
+    from ionc.codegen.emit import module_view, render_module
+    from ionc.lower import lower_simulation
+
+    used = {i.channel.name.text: i.channel for i in simulation.cell.inserts}
+    derived = derive_channels(tuple(used.values()))
+    lowered = {name: d.channel for name, d in derived.items()}
     lowered_simulation = lower_simulation(simulation, lowered)
     return render_module(module_view(lowered_simulation, derived, version, module_file))
