@@ -10,8 +10,9 @@ import sympy as sp
 
 from ionc.ir import lowered as low
 from ionc.ir import resolved as ir
+from ionc.lower_morphology import expand_regions, lower_morphology
 from ionc.sema import units as u
-from ionc.sema.check import CELL_ATTRS, constant_parameters
+from ionc.sema.check import constant_parameters
 from ionc.symbolic.bridge import (
     ABSOLUTE_ZERO_CELSIUS,
     FARADAY,
@@ -119,7 +120,7 @@ def _value(assign: syn.Assign | None, default: float, lowerer: Lowerer) -> float
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
     defaults = {"temperature": 279.45, "cm": 1.0, "v_init": -65.0, "ra": 35.4}
-    values = {name: _value(cell.attr(name), defaults[name], lowerer) for name in CELL_ATTRS}
+    values = {name: _value(cell.attr(name), defaults[name], lowerer) for name in defaults}
     return low.Cell(
         name=cell.name.text,
         temperature=values["temperature"],
@@ -127,33 +128,18 @@ def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
         v_init=values["v_init"],
         ra=values["ra"],
         reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals),
-        sections=tuple(_section(s, lowerer) for s in cell.sections),
-        placements=tuple(_placement(i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
+        morphology=lower_morphology(cell, values["ra"], values["cm"], lowerer),
+        placements=tuple(_placement(cell, i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
     )
 
 
-def _section(section: ir.SectionDef, lowerer: Lowerer) -> low.Section:
-    area = section.attr("area")
-    if area is not None:
-        # A cylinder with length = diameter has area pi*d^2: NEURON's one-point soma.
-        diameter = float((constant_value(area.value, lowerer) / float(sp.pi)) ** 0.5)
-        length = diameter
-    else:
-        length = _value(section.attr("length"), 0.0, lowerer)
-        diameter = _value(section.attr("diameter"), 0.0, lowerer)
-    compartments = section.attr("compartments")
-    return low.Section(
-        name=section.name.text, length=length, diameter=diameter,
-        compartments=1 if compartments is None else int(constant_value(compartments.value, lowerer)),
-        parent=None, parent_x=1.0,
-    )
-
-
-def _placement(insert: ir.InsertDef, channel: low.Channel, lowerer: Lowerer) -> low.Placement:
+def _placement(
+    cell: ir.CellDef, insert: ir.InsertDef, channel: low.Channel, lowerer: Lowerer
+) -> low.Placement:
     values = {p.name: p.value for p in channel.parameters}
     for arg in insert.args:
         values[arg.name.text] = constant_value(arg.value, lowerer)
-    regions = tuple(r.text for r in insert.regions if r.text != "all")
+    regions = expand_regions(cell, tuple(r.text for r in insert.regions) or ("all",))
     return low.Placement(channel=channel, regions=regions, values=tuple(values.items()))
 
 
@@ -169,6 +155,11 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
         method=DEFAULT_METHOD if method is None else method.value.span.text,
         stimuli=tuple(_stimulus(s, lowerer) for s in simulation.stimuli),
         records=tuple(_record(r, lowerer) for r in simulation.records),
+        reports=tuple(
+            low.Report(name=r.name, start=(r.start.section_name, _x(r.start, lowerer)),
+                       end=(r.end.section_name, _x(r.end, lowerer)))
+            for r in simulation.reports
+        ),
     )
 
 
@@ -187,5 +178,5 @@ def _stimulus(stimulus: ir.StimulusDef, lowerer: Lowerer) -> low.Stimulus:
 def _record(record: ir.RecordDef, lowerer: Lowerer) -> low.Record:
     return low.Record(
         site=record.site, variable=tuple(i.text for i in record.variable),
-        section=record.location.section.text, x=_x(record.location, lowerer),
+        section=record.location.section_name, x=_x(record.location, lowerer),
     )

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import numpy as np
 
 from ionc.codegen.context import ChannelView, ParameterView, Temporaries, channel_view, parameter_views
 from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
+from ionc.morphology import Discretization
 from ionc.symbolic.derive import DerivedChannel
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent.parent / "runtime" / "standalone.py"
+CABLE = Path(__file__).parent.parent / "runtime" / "cable.py"
 INLINE_MARKER = "# --- inline below ---\n"
 
 METHOD_UPDATE = {
@@ -27,6 +29,14 @@ METHOD_UPDATE = {
 class RecordView:
     site: str
     value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    name: str
+    start: int  # node
+    end: int
+    distance_um: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +61,17 @@ class ModuleView:
     n_steps: int
     nodes: int
     area: list[float]
+    cm: list[float]
     parent: list[int]
     g_axial: list[float]
+    channel_nodes: list[tuple[str, list[int]]]
     parameters: list[ParameterView]
     channels: list[ChannelView]
     stimuli: list[StimulusView]
     records: list[RecordView]
+    reports: list[ReportView]
     runtime: str
+    cable: str
 
 
 def _environment() -> jinja2.Environment:
@@ -80,7 +94,6 @@ def runtime_source() -> str:
 def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
     views = [
         ParameterView("cell.temperature", "T", cell.temperature, "K", origin),
-        ParameterView("cell.cm", "cm", cell.cm, "uF/cm2", origin),
         ParameterView("cell.v_init", "v_init", cell.v_init, "mV", origin),
     ]
     views += [ParameterView(f"reversal.{ion}", f"e_{ion}", value, "mV", origin) for ion, value in cell.reversals]
@@ -95,31 +108,58 @@ def _stimulus_parameters(stimulus: low.Stimulus, origin: str) -> list[ParameterV
     ]
 
 
-def _single_compartment(cell: low.Cell) -> float:
-    if len(cell.sections) != 1 or cell.sections[0].compartments != 1:
-        raise fail(Code.E501, "only single-compartment cells are supported so far", None)
-    section = cell.sections[0]
-    return math.pi * section.diameter * section.length
+def cable_source() -> str:
+    """runtime/cable.py, without its docstring, for modules with more than one node."""
+    text = CABLE.read_text(encoding="utf-8")
+    body = text.split('"""', 2)[2]
+    return "# ---- the cable solver (ionc/runtime/cable.py)\n" + body.strip() + "\n"
 
 
-def _record_value(record: low.Record) -> str:
+def _channel_nodes(placement: low.Placement, disc: Discretization) -> np.ndarray:
+    """Nodes with membrane in the placement's regions."""
+    regions = [disc.regions.index(r) for r in placement.regions if r in disc.regions]
+    mask = np.isin(disc.region_index, regions) & (disc.area_um2 > 0)
+    return np.flatnonzero(mask)
+
+
+def _locate(disc: Discretization, section: str, x: float) -> int:
+    return disc.locate(section, x)
+
+
+def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.ndarray]) -> str:
+    node = _locate(disc, record.section, record.x)
     if record.variable == ("v",):
-        return "v[:, 0]"
-    return f"{'_'.join(record.variable)}[:, 0]"
+        return f"v[:, {node}]"
+    channel = record.variable[0]
+    where = np.flatnonzero(nodes[channel] == node)
+    if where.size == 0:
+        raise fail(Code.E205, f"cannot record {'.'.join(record.variable)} at {record.site.split('@')[1]}: "
+                   f"channel {channel} is not inserted there", None)
+    return f"{'_'.join(record.variable)}[:, {int(where[0])}]"
+
+
+def _report_view(report: low.Report, disc: Discretization) -> ReportView:
+    start, end = _locate(disc, *report.start), _locate(disc, *report.end)
+    distance = abs(float(disc.distance_um[end] - disc.distance_um[start]))
+    return ReportView(report.name, start, end, distance)
 
 
 def module_view(
     simulation: low.Simulation, channels: dict[str, DerivedChannel], version: str, module_file: str
 ) -> ModuleView:
     cell = simulation.cell
-    area = _single_compartment(cell)
+    disc = cell.morphology
     temporaries = Temporaries()
     origin = simulation.source
     parameters = _cell_parameters(cell, origin)
     views = []
+    nodes: dict[str, np.ndarray] = {}
     for placement in cell.placements:
         derived = channels[placement.channel.name]
-        views.append(channel_view(derived, "", temporaries))
+        nodes[placement.channel.name] = _channel_nodes(placement, disc)
+        everywhere = nodes[placement.channel.name].size == disc.n
+        index = "" if everywhere else f"[:, NODES_{placement.channel.name}]"
+        views.append(channel_view(derived, index, temporaries))
         parameters += parameter_views(placement.channel, dict(placement.values))
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
@@ -137,15 +177,19 @@ def module_view(
         dt=simulation.dt,
         duration=simulation.duration,
         n_steps=round(simulation.duration / simulation.dt),
-        nodes=1,
-        area=[area],
-        parent=[-1],
-        g_axial=[0.0],
+        nodes=disc.n,
+        area=[float(a) for a in disc.area_um2],
+        cm=[float(c) for c in disc.cm_uF_cm2],
+        parent=[int(p) for p in disc.parent],
+        g_axial=[float(g) for g in disc.g_axial_uS],
+        channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,
-        stimuli=[StimulusView(s.name, 0) for s in simulation.stimuli],
-        records=[RecordView(r.site, _record_value(r)) for r in simulation.records],
+        stimuli=[StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli],
+        records=[RecordView(r.site, _record_value(r, disc, nodes)) for r in simulation.records],
+        reports=[_report_view(r, disc) for r in simulation.reports],
         runtime=runtime_source(),
+        cable=cable_source() if disc.n > 1 else "",
     )
 
 

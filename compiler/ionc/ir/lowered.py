@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ionc.morphology import Discretization
 from ionc.source import Span
 
 
@@ -57,21 +58,11 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Section:
-    name: str
-    length: float  # um
-    diameter: float  # um
-    compartments: int
-    parent: str | None
-    parent_x: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Placement:
     """A channel inserted in some regions of the cell, with its parameter values."""
 
     channel: Channel
-    regions: tuple[str, ...]  # empty: all
+    regions: tuple[str, ...]  # morphology regions it covers
     values: tuple[tuple[str, float], ...]  # parameter name -> value (defaults overridden)
 
 
@@ -83,7 +74,7 @@ class Cell:
     v_init: float  # mV
     ra: float  # ohm*cm
     reversals: tuple[tuple[str, float], ...]  # ion -> mV
-    sections: tuple[Section, ...]
+    morphology: Discretization
     placements: tuple[Placement, ...]
 
 
@@ -106,6 +97,15 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """Conduction velocity between two locations (m/s), from their first spikes."""
+
+    name: str
+    start: tuple[str, float]  # section, x
+    end: tuple[str, float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Simulation:
     name: str
     source: str  # the model file
@@ -115,3 +115,4 @@ class Simulation:
     method: str
     stimuli: tuple[Stimulus, ...]
     records: tuple[Record, ...]
+    reports: tuple[Report, ...]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ionc.morphology import Morphology
 from ionc.syntax import nodes as syn
 
 
@@ -41,11 +42,21 @@ class ChannelDef:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SectionDef:
     name: syn.Ident
-    attrs: tuple[syn.Assign, ...]
+    attrs: tuple[syn.Assign | syn.Taper, ...]
     span: syn.Span
 
-    def attr(self, name: str) -> syn.Assign | None:
+    def attr(self, name: str) -> syn.Assign | syn.Taper | None:
         return next((a for a in self.attrs if a.name.text == name), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwcDef:
+    """`morphology from "cell.swc"`: the reconstruction, read and sectioned at resolve time."""
+
+    path: str  # as resolved on disk
+    morphology: Morphology
+    groups: tuple[tuple[str, tuple[str, ...]], ...]  # group -> regions
+    span: syn.Span
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,10 +71,27 @@ class InsertDef:
 class CellDef:
     name: syn.Ident
     attrs: tuple[syn.Assign, ...]
+    region_attrs: tuple[syn.RegionAssign, ...]
     reversals: tuple[syn.Reversal, ...]
     sections: tuple[SectionDef, ...]
+    swc: SwcDef | None
     inserts: tuple[InsertDef, ...]
     span: syn.Span
+
+    @property
+    def section_names(self) -> tuple[str, ...]:
+        if self.swc is not None:
+            return tuple(s.name for s in self.swc.morphology.sections)
+        return tuple(s.name.text for s in self.sections)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Names `insert ... on` accepts: all, regions, sections, groups."""
+        if self.swc is not None:
+            base = ("all", *self.swc.morphology.regions, *(g for g, _ in self.swc.groups))
+        else:
+            base = ("all",)
+        return tuple(dict.fromkeys((*base, *self.section_names)))
 
     def attr(self, name: str) -> syn.Assign | None:
         return next((a for a in self.attrs if a.name.text == name), None)
@@ -76,6 +104,18 @@ class StimulusDef:
     location: syn.Location
     attrs: tuple[syn.Assign, ...]
     span: syn.Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportDef:
+    kind: syn.Ident
+    start: syn.Location
+    end: syn.Location
+    span: syn.Span
+
+    @property
+    def name(self) -> str:
+        return f"{location_text(self.start)}->{location_text(self.end)}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,8 +132,8 @@ class RecordDef:
 
 def location_text(location: syn.Location) -> str:
     if location.x is None:
-        return location.section.text
-    return f"{location.section.text}({location.x.span.text.strip()})"
+        return location.section_name
+    return f"{location.section_name}({location.x.span.text.strip()})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +143,7 @@ class SimulationDef:
     attrs: tuple[syn.Assign, ...]
     stimuli: tuple[StimulusDef, ...]
     records: tuple[RecordDef, ...]
+    reports: tuple[ReportDef, ...]
     span: syn.Span
 
     def attr(self, name: str) -> syn.Assign | None:

@@ -25,6 +25,32 @@ def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = 0.0) -> list[fl
     return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
 
 
+def axial_laplacian(parent: np.ndarray, g_axial: np.ndarray) -> Any:
+    """The tree's conductance Laplacian (uS) as a sparse matrix: I_axial = L @ v."""
+    from scipy.sparse import coo_matrix
+
+    child = np.flatnonzero(parent >= 0)
+    up = parent[child]
+    g = g_axial[child]
+    n = parent.size
+    rows = np.concatenate([child, up, child, up])
+    cols = np.concatenate([up, child, child, up])
+    values = np.concatenate([-g, -g, g, g])
+    return coo_matrix((values, (rows, cols)), shape=(n, n)).tocsr()
+
+
+def conduction_velocity(t: np.ndarray, v_pair: np.ndarray, distance_um: float) -> Any:
+    """m/s from the first spike at each of two nodes; None where either does not fire."""
+    speeds: list[float | None] = []
+    for row in v_pair:
+        first = [spike_times(t, trace) for trace in row]
+        if not first[0] or not first[1] or first[1][0] == first[0][0]:
+            speeds.append(None)
+        else:
+            speeds.append(distance_um * 1e-3 / abs(first[1][0] - first[0][0]))
+    return speeds[0] if len(speeds) == 1 else speeds
+
+
 def result_json(result: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     """The JSON output contract: t, traces, spikes, velocity, meta."""
     t = result["t"]

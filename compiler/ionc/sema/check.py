@@ -19,8 +19,9 @@ Scope = dict[str, u.Dimension]
 GATE_EQUATIONS = {"alpha": u.RATE, "beta": u.RATE, "inf": u.DIMENSIONLESS, "tau": u.TIME}
 CHANNEL_PARAMETERS = {"gbar": u.CONDUCTANCE / u.AREA, "g": u.CONDUCTANCE / u.AREA, "e": u.VOLTAGE}
 CELL_ATTRS = {"temperature": u.TEMPERATURE, "cm": u.CAPACITANCE / u.AREA, "v_init": u.VOLTAGE,
-              "ra": u.RESISTANCE * u.LENGTH}
-SECTION_ATTRS = {"length": u.LENGTH, "diameter": u.LENGTH, "area": u.AREA, "compartments": u.DIMENSIONLESS}
+              "ra": u.RESISTANCE * u.LENGTH, "compartments": u.DIMENSIONLESS, "d_lambda": u.DIMENSIONLESS}
+SECTION_ATTRS = {"length": u.LENGTH, "diameter": u.LENGTH, "area": u.AREA, "compartments": u.DIMENSIONLESS,
+                 "d_lambda": u.DIMENSIONLESS}
 SIMULATION_ATTRS = {"dt": u.TIME, "duration": u.TIME}
 STIMULUS_ATTRS = {"delay": u.TIME, "duration": u.TIME, "amplitude": u.CURRENT}
 METHODS = ("backward_euler", "crank_nicolson")
@@ -122,11 +123,23 @@ def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
     _check_attrs(cell.attrs, CELL_ATTRS, scope, sink)
     for reversal in cell.reversals:
         expect(reversal.value, u.VOLTAGE, f"the reversal potential of {reversal.ion.text}", scope, sink)
+    _check_whole_number(cell.attr("compartments"), sink)
     for section in cell.sections:
         _check_attrs(section.attrs, SECTION_ATTRS, scope, sink)
-        _check_whole_number(section.attr("compartments"), sink)
+        compartments = section.attr("compartments")
+        _check_whole_number(compartments if isinstance(compartments, syn.Assign) else None, sink)
+        _check_parent_x(section.attr("parent"), sink)
+    for region_attr in cell.region_attrs:
+        if region_attr.name.text in CELL_ATTRS:
+            expect(region_attr.value, CELL_ATTRS[region_attr.name.text], f"'{region_attr.name.text}'", scope, sink)
     for insert in cell.inserts:
         _check_insert(insert, scope, sink)
+
+
+def _check_parent_x(parent: syn.Assign | syn.Taper | None, sink: DiagnosticSink) -> None:
+    if isinstance(parent, syn.Assign) and isinstance(parent.value, syn.Call) and parent.value.args:
+        location = syn.Location(section=parent.value.func, index=None, x=parent.value.args[0], span=parent.span)
+        _check_location(location, sink)
 
 
 def _check_whole_number(assign: syn.Assign | None, sink: DiagnosticSink) -> None:
@@ -151,11 +164,19 @@ def _check_insert(insert: ir.InsertDef, scope: Scope, sink: DiagnosticSink) -> N
 
 
 def _check_attrs(
-    assigns: Iterable[syn.Assign], wanted: dict[str, u.Dimension], scope: Scope, sink: DiagnosticSink
+    assigns: Iterable[syn.Assign | syn.Taper], wanted: dict[str, u.Dimension], scope: Scope, sink: DiagnosticSink
 ) -> None:
     for assign in assigns:
-        if assign.name.text in wanted:
-            expect(assign.value, wanted[assign.name.text], f"'{assign.name.text}'", scope, sink)
+        name = assign.name.text
+        if name not in wanted:
+            continue
+        if isinstance(assign, syn.Taper):
+            if name != "diameter":
+                sink.error(Code.E205, f"only the diameter can taper, not '{name}'", assign.name.span)
+            expect(assign.start, wanted[name], f"'{name}'", scope, sink)
+            expect(assign.end, wanted[name], f"'{name}'", scope, sink)
+        else:
+            expect(assign.value, wanted[name], f"'{name}'", scope, sink)
 
 
 def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> None:

@@ -7,6 +7,7 @@ validate a model and by `lower` to know each value's internal unit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -28,12 +29,31 @@ CONSTANTS: dict[str, u.Dimension] = {
 }
 
 
+# Longest number literal read exactly; longer ones (or ones beyond a double's
+# range) would make exact arithmetic later on build enormous integers.
+MAX_NUMBER_CHARS = 40
+
+
+def literal_problem(text: str) -> str | None:
+    """Why the number literal `text` cannot be used, or None if it can."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return f"a number has at most {MAX_NUMBER_CHARS} characters"
+    value = float(text)
+    if math.isinf(value):
+        return f"{text} is too large for a number"
+    mantissa = text.lower().partition("e")[0]
+    if value == 0 and any(digit in mantissa for digit in "123456789"):
+        return f"{text} is too small for a number (it is not 0)"
+    return None
+
+
 def _is_zero(expr: syn.Expr) -> bool:
     return isinstance(expr, syn.Number) and float(expr.text) == 0.0
 
 
 def infer(expr: syn.Expr, scope: Mapping[str, u.Dimension], sink: DiagnosticSink) -> u.Dimension | None:
-    return _Inferrer(scope, sink).visit(expr)
+    """The dimension of a value; a bare condition (`v > 0 mV`) is reported, not a value."""
+    return _Inferrer(scope, sink).value(expr)
 
 
 def expect(
@@ -70,10 +90,29 @@ class _Inferrer:
         result: u.Dimension | None = method(expr)
         return result
 
-    def visit_Number(self, expr: syn.Number) -> u.Dimension:
+    def value(self, expr: syn.Expr) -> u.Dimension | None:
+        """The dimension of `expr` where a value is needed: a condition is an error."""
+        dim = self.visit(expr)
+        if dim == BOOLEAN:
+            self.sink.error(
+                Code.E301, "a true/false condition is not a value", expr.span,
+                "use it only after 'if' or with 'and'/'or': if ... then ... else ...",
+            )
+            return None
+        return dim
+
+    def visit_Number(self, expr: syn.Number) -> u.Dimension | None:
+        problem = literal_problem(expr.text)
+        if problem is not None:
+            self.sink.error(Code.E303, problem, expr.span)
+            return None
         return u.DIMENSIONLESS
 
     def visit_Quantity(self, expr: syn.Quantity) -> u.Dimension | None:
+        problem = literal_problem(expr.number)
+        if problem is not None:
+            self.sink.error(Code.E303, problem, expr.span.sub(0, len(expr.number)))
+            return None
         try:
             return u.parse_unit(expr.unit).dimension
         except u.UnitError as error:
@@ -93,7 +132,7 @@ class _Inferrer:
         return None
 
     def visit_Negate(self, expr: syn.Negate) -> u.Dimension | None:
-        return self.visit(expr.operand)
+        return self.value(expr.operand)
 
     def visit_IfExpr(self, expr: syn.IfExpr) -> u.Dimension | None:
         condition = self.visit(expr.condition)
@@ -115,13 +154,13 @@ class _Inferrer:
             return BOOLEAN
         if op == "^":
             return self._power(expr)
-        left, right = self.visit(expr.left), self.visit(expr.right)
+        left, right = self.value(expr.left), self.value(expr.right)
         if left is None or right is None:
             return None
         return left * right if op == "*" else left / right
 
     def _same(self, a: syn.Expr, b: syn.Expr, what: str) -> u.Dimension | None:
-        left, right = self.visit(a), self.visit(b)
+        left, right = self.value(a), self.value(b)
         if left is None or right is None:
             return None
         if left == right or _is_zero(b):
@@ -136,7 +175,7 @@ class _Inferrer:
         return None
 
     def _power(self, expr: syn.Binary) -> u.Dimension | None:
-        base, exponent = self.visit(expr.left), self.visit(expr.right)
+        base, exponent = self.value(expr.left), self.value(expr.right)
         if base is None or exponent is None:
             return None
         if not exponent.is_dimensionless:
@@ -148,6 +187,10 @@ class _Inferrer:
         if power is None:
             self.sink.error(Code.E302, "a quantity with units can only be raised to a constant number",
                             expr.right.span)
+            return None
+        if abs(power) > u.MAX_UNIT_POWER:
+            self.sink.error(Code.E303, f"a quantity with units can only be raised to a power from "
+                            f"-{u.MAX_UNIT_POWER} to {u.MAX_UNIT_POWER}", expr.right.span)
             return None
         return base ** power
 
@@ -162,7 +205,7 @@ class _Inferrer:
             self.sink.error(Code.E200, f"unknown function '{name}'", expr.func.span,
                             did_you_mean(name, (*FUNCTIONS, *RATE_FORMS)))
             return None
-        dims = [self.visit(a) for a in expr.args]
+        dims = [self.value(a) for a in expr.args]
         wanted_count = (2, 99) if name in ("min", "max") else (1, 1)
         if not wanted_count[0] <= len(dims) <= wanted_count[1]:
             self.sink.error(Code.E205, f"'{name}' takes {'two or more arguments' if name in ('min', 'max') else 'one argument'}", expr.span)
@@ -203,13 +246,13 @@ class _Inferrer:
             return None
         for key in ("midpoint", "scale"):
             expect(given[key].value, u.VOLTAGE, f"the {key} of {name}()", self.scope, self.sink)
-        return self.visit(given["rate"].value)
+        return self.value(given["rate"].value)
 
 
 def constant_number(expr: syn.Expr) -> Fraction | None:
     """The value of a plain (possibly negated) number, else None."""
     if isinstance(expr, syn.Number):
-        return Fraction(expr.text)
+        return None if literal_problem(expr.text) is not None else Fraction(expr.text)
     if isinstance(expr, syn.Negate):
         inner = constant_number(expr.operand)
         return None if inner is None else -inner

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ionc.diagnostics import Code, DiagnosticSink, IoncError
-from ionc.source import SourceFile
+from ionc.diagnostics import Code, DiagnosticSink, IoncError, fail
+from ionc.source import SourceFile, Span
 from ionc.syntax import nodes as syn
 from ionc.syntax.parse import parse_source
 
@@ -24,7 +24,24 @@ def load_files(path: Path) -> tuple[syn.File, ...]:
 
 
 def _parse(path: Path, display: str) -> syn.File:
-    return parse_source(SourceFile(display, path.read_text(encoding="utf-8")))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, display, error) from None
+    return parse_source(SourceFile(display, text))
+
+
+def _not_utf8(path: Path, display: str, error: UnicodeDecodeError) -> IoncError:
+    """A diagnostic at the first byte that is not UTF-8 (shown replaced by U+FFFD)."""
+    data = path.read_bytes()
+
+    def text(raw: bytes) -> str:  # as read_text would give it: universal newlines
+        return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+    source = SourceFile(display, text(data))
+    offset = min(len(text(data[: error.start])), max(len(source.text) - 1, 0))
+    return fail(Code.E500, "the file is not UTF-8 text", Span(source, offset, offset + 1),
+                "save it as UTF-8")
 
 
 def _visit(

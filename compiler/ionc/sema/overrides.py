@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TypeVar
 
 from ionc.diagnostics import Code, DiagnosticSink
 from ionc.ir import resolved as ir
@@ -33,10 +34,15 @@ def parse_override(text: str) -> tuple[str, syn.Expr]:
     return path.strip(), parse_expression(source, start=len(path) + 1)
 
 
-def _replace_assign(assigns: tuple[syn.Assign, ...], name: str, value: syn.Expr) -> tuple[syn.Assign, ...] | None:
+A = TypeVar("A", syn.Assign, syn.Assign | syn.Taper)
+
+
+def _replace_assign(assigns: tuple[A, ...], name: str, value: syn.Expr) -> tuple[A, ...] | None:
     if not any(a.name.text == name for a in assigns):
         return None
-    return tuple(dataclasses.replace(a, value=value) if a.name.text == name else a for a in assigns)
+    return tuple(
+        syn.Assign(name=a.name, value=value, span=a.span) if a.name.text == name else a for a in assigns
+    )
 
 
 def apply_overrides(

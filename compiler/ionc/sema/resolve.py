@@ -5,16 +5,17 @@ Names inside expressions are checked in `check`, which knows each scope.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
+from ionc.sema.morphology import resolve_sections, resolve_swc
 from ionc.syntax import nodes as syn
 
-CELL_ATTRS = ("temperature", "cm", "v_init", "ra")
-SECTION_ATTRS = ("length", "diameter", "area", "compartments", "parent")
+CELL_ATTRS = ("temperature", "cm", "v_init", "ra", "compartments", "d_lambda")
 SIMULATION_ATTRS = ("dt", "duration", "method")
 STIMULUS_ATTRS = ("delay", "duration", "amplitude")
 RESERVED = ("v", "t", "T", "F", "R", "pi", "celsius", "dt")
@@ -54,10 +55,10 @@ def did_you_mean(name: str, options: Iterable[str]) -> str | None:
 
 def _check_unique_top_level(items: list[syn.Item], sink: DiagnosticSink) -> None:
     named = [i for i in items if isinstance(i, syn.Channel | syn.Cell | syn.Simulation)]
-    _unique((i.name for i in named), "declaration", sink)
+    unique((i.name for i in named), "declaration", sink)
 
 
-def _unique(names: Iterable[syn.Ident], what: str, sink: DiagnosticSink) -> None:
+def unique(names: Iterable[syn.Ident], what: str, sink: DiagnosticSink) -> None:
     seen: dict[str, syn.Ident] = {}
     for name in names:
         if name.text in seen:
@@ -102,8 +103,8 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     if len(q10s) > 1:
         sink.error(Code.E201, "a channel has at most one q10", q10s[1].span)
     _check_names(assigns, sink)
-    _unique((a.name for a in assigns), "parameter", sink)
-    _unique((g.name for g in gates), "gate", sink)
+    unique((a.name for a in assigns), "parameter", sink)
+    unique((g.name for g in gates), "gate", sink)
     clashes = {a.name.text for a in assigns} & {g.name.text for g in gates}
     for gate in gates:
         if gate.name.text in clashes:
@@ -130,12 +131,12 @@ def _gate(node: syn.Gate, sink: DiagnosticSink) -> ir.GateDef:
     power = 1
     if node.power is not None:
         text = node.power.text
-        if not text.isdigit() or int(text) < 1 or int(text) > 16:
+        if not text.isdigit() or len(text.lstrip("0")) > 2 or not 1 <= int(text) <= 16:
             sink.error(Code.E303, f"a gate power is a whole number from 1 to 16, not {text}", node.power.span)
         else:
             power = int(text)
     _check_names([e for e in node.body if isinstance(e, syn.Assign)], sink)
-    _unique((e.name for e in node.body), "gate equation", sink)
+    unique((e.name for e in node.body), "gate equation", sink)
     return ir.GateDef(
         name=node.name, power=power, kind=_gate_kind(node, sink), equations=node.body, span=node.span
     )
@@ -171,31 +172,38 @@ def _gate_kind(node: syn.Gate, sink: DiagnosticSink) -> str:
 def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSink) -> ir.CellDef:
     attrs = tuple(s for s in node.body if isinstance(s, syn.Assign))
     reversals = tuple(s for s in node.body if isinstance(s, syn.Reversal))
-    morphologies = [s for s in node.body if isinstance(s, syn.Morphology)]
-    _known(attrs, CELL_ATTRS, "cell property", sink)
-    _unique((a.name for a in attrs), "cell property", sink)
-    _unique((r.ion for r in reversals), "reversal", sink)
+    morphologies = [s for s in node.body if isinstance(s, syn.Morphology | syn.MorphologyFile)]
+    region_attrs = tuple(s for s in node.body if isinstance(s, syn.RegionAssign))
+    known(attrs, CELL_ATTRS, "cell property", sink)
+    unique((a.name for a in attrs), "cell property", sink)
+    unique((r.ion for r in reversals), "reversal", sink)
     if len(morphologies) != 1:
         span = morphologies[1].span if morphologies else node.name.span
         sink.error(Code.E204 if not morphologies else Code.E201,
                    f"cell '{node.name.text}' needs exactly one morphology block", span)
-    sections = tuple(_section(s, sink) for m in morphologies[:1] for s in m.sections)
-    _unique((s.name for s in sections), "section", sink)
-    section_names = {s.name.text for s in sections}
+    first = morphologies[0] if morphologies else None
+    sections = resolve_sections(list(first.sections), sink) if isinstance(first, syn.Morphology) else ()
+    swc = resolve_swc(first, sink) if isinstance(first, syn.MorphologyFile) else None
+    cell = ir.CellDef(
+        name=node.name, attrs=attrs, region_attrs=region_attrs, reversals=reversals, sections=sections,
+        swc=swc, inserts=(), span=node.span,
+    )
+    for region_attr in region_attrs:
+        _check_regions(region_attr.regions, cell, sink)
+        if region_attr.name.text not in ("cm", "ra"):
+            sink.error(Code.E200, f"only cm and ra can be set per region, not '{region_attr.name.text}'",
+                       region_attr.name.span)
     inserts = tuple(
         insert
         for statement in node.body if isinstance(statement, syn.Insert)
         for use in statement.mechanisms
-        if (insert := _insert(use, statement, channels, section_names, sink)) is not None
+        if (insert := _insert(use, statement, channels, cell, sink)) is not None
     )
     _check_reversals(node, inserts, reversals, sink)
-    return ir.CellDef(
-        name=node.name, attrs=attrs, reversals=reversals, sections=sections, inserts=inserts,
-        span=node.span,
-    )
+    return dataclasses.replace(cell, inserts=inserts)
 
 
-def _known(assigns: Iterable[syn.Assign], allowed: Sequence[str], what: str, sink: DiagnosticSink) -> None:
+def known(assigns: Iterable[syn.Assign | syn.Taper], allowed: Sequence[str], what: str, sink: DiagnosticSink) -> None:
     for assign in assigns:
         if assign.name.text not in allowed:
             sink.error(
@@ -204,22 +212,11 @@ def _known(assigns: Iterable[syn.Assign], allowed: Sequence[str], what: str, sin
             )
 
 
-def _section(node: syn.Section, sink: DiagnosticSink) -> ir.SectionDef:
-    _known(node.body, SECTION_ATTRS, "section property", sink)
-    _unique((a.name for a in node.body), "section property", sink)
-    names = {a.name.text for a in node.body}
-    if "area" in names and ({"length", "diameter"} & names):
-        sink.error(Code.E201, "give a section either 'area' or 'length' and 'diameter'", node.name.span)
-    elif "area" not in names and not {"length", "diameter"} <= names:
-        sink.error(Code.E204, f"section '{node.name.text}' needs 'length' and 'diameter' (or 'area')", node.name.span)
-    return ir.SectionDef(name=node.name, attrs=node.body, span=node.span)
-
-
 def _insert(
     use: syn.MechanismUse,
     statement: syn.Insert,
     channels: dict[str, ir.ChannelDef],
-    sections: set[str],
+    cell: ir.CellDef,
     sink: DiagnosticSink,
 ) -> ir.InsertDef | None:
     channel = channels.get(use.name.text)
@@ -232,12 +229,17 @@ def _insert(
         if arg.name.text not in parameters:
             sink.error(Code.E200, f"channel '{channel.name.text}' has no parameter '{arg.name.text}'",
                        arg.name.span, did_you_mean(arg.name.text, parameters))
-    _unique((a.name for a in use.args), "argument", sink)
-    for region in statement.regions:
-        if region.text != "all" and region.text not in sections:
-            sink.error(Code.E200, f"unknown region '{region.text}'", region.span,
-                       did_you_mean(region.text, [*sections, "all"]) or "use 'all' or a section name")
+    unique((a.name for a in use.args), "argument", sink)
+    _check_regions(statement.regions, cell, sink)
     return ir.InsertDef(channel=channel, args=use.args, regions=statement.regions, span=use.span)
+
+
+def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: DiagnosticSink) -> None:
+    known_regions = cell.regions
+    for region in regions:
+        if region.text not in known_regions:
+            sink.error(Code.E200, f"unknown region '{region.text}'", region.span,
+                       did_you_mean(region.text, known_regions) or f"known: {', '.join(known_regions)}")
 
 
 def _check_reversals(
@@ -268,8 +270,8 @@ def _simulation(
         sink.error(Code.E200, f"unknown cell '{node.cell.text}'", node.cell.span, did_you_mean(node.cell.text, cells))
         return None
     attrs = tuple(s for s in node.body if isinstance(s, syn.Assign))
-    _known(attrs, SIMULATION_ATTRS, "simulation property", sink)
-    _unique((a.name for a in attrs), "simulation property", sink)
+    known(attrs, SIMULATION_ATTRS, "simulation property", sink)
+    unique((a.name for a in attrs), "simulation property", sink)
     stimuli = _stimuli([s for s in node.body if isinstance(s, syn.Stimulus)], cell, sink)
     records = tuple(
         ir.RecordDef(variable=r.variable, location=loc, span=r.span)
@@ -278,8 +280,18 @@ def _simulation(
     for record in records:
         _check_location(record.location, cell, sink)
         _check_recordable(record, cell, sink)
+    reports = tuple(
+        ir.ReportDef(kind=r.kind, start=r.start, end=r.end, span=r.span)
+        for r in node.body if isinstance(r, syn.Report)
+    )
+    for report in reports:
+        if report.kind.text != "velocity":
+            sink.error(Code.E200, f"unknown report '{report.kind.text}'", report.kind.span, "expected 'velocity'")
+        _check_location(report.start, cell, sink)
+        _check_location(report.end, cell, sink)
     return ir.SimulationDef(
-        name=node.name, cell=cell, attrs=attrs, stimuli=stimuli, records=records, span=node.span
+        name=node.name, cell=cell, attrs=attrs, stimuli=stimuli, records=records, reports=reports,
+        span=node.span,
     )
 
 
@@ -289,8 +301,8 @@ def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) 
         name = node.name.text if node.name else ("stim" if index == 0 else f"stim{index + 1}")
         if node.kind.text != "iclamp":
             sink.error(Code.E200, f"unknown stimulus kind '{node.kind.text}'", node.kind.span, "expected 'iclamp'")
-        _known(node.body, STIMULUS_ATTRS, "stimulus property", sink)
-        _unique((a.name for a in node.body), "stimulus property", sink)
+        known(node.body, STIMULUS_ATTRS, "stimulus property", sink)
+        unique((a.name for a in node.body), "stimulus property", sink)
         missing = [a for a in STIMULUS_ATTRS if a not in {b.name.text for b in node.body}]
         if missing:
             sink.error(Code.E204, f"stimulus '{name}' needs {', '.join(missing)}", node.kind.span)
@@ -300,10 +312,11 @@ def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) 
 
 
 def _check_location(location: syn.Location, cell: ir.CellDef, sink: DiagnosticSink) -> None:
-    names = [s.name.text for s in cell.sections]
-    if location.section.text not in names:
-        sink.error(Code.E200, f"cell '{cell.name.text}' has no section '{location.section.text}'",
-                   location.section.span, did_you_mean(location.section.text, names))
+    names = cell.section_names
+    name = location.section_name
+    if name not in names and f"{name}[0]" not in names:
+        sink.error(Code.E200, f"cell '{cell.name.text}' has no section '{name}'",
+                   location.span, did_you_mean(name, names))
 
 
 def _check_recordable(record: ir.RecordDef, cell: ir.CellDef, sink: DiagnosticSink) -> None:

@@ -123,11 +123,18 @@ class UnitError(ValueError):
         self.length = length
 
 
+# Largest power a unit may be raised to (`cm^2`, `cm2`): far beyond any real
+# unit, and small enough that exact scales stay small numbers.
+MAX_UNIT_POWER = 12
+MAX_UNIT_CHARS = 100
+
 _FACTOR = re.compile(r"([*/]?)([A-Za-z_][A-Za-z_0-9]*?)([0-9]*)(?:\^(-?[0-9]+))?(?=[*/]|$)")
 
 
 def parse_unit(text: str) -> Unit:
     """Parse `mS/cm2`, `ohm*cm`, `/ms/mV`, `cm^2`; raise UnitError at the bad name."""
+    if len(text) > MAX_UNIT_CHARS:
+        raise UnitError(f"a unit is at most {MAX_UNIT_CHARS} characters long", 0, len(text))
     scale, dim, offset = Fraction(1), DIMENSIONLESS, Fraction(0)
     position = 0
     factors = 0
@@ -137,9 +144,14 @@ def parse_unit(text: str) -> Unit:
             raise UnitError(f"cannot read the unit '{text}'", position, len(text) - position)
         op, name, digits, power_text = match.groups()
         unit = _lookup(name, digits, match.start(2), len(name) + len(digits))
-        power = Fraction(int(power_text)) if power_text else Fraction(1)
+        power = Fraction(_small_int(power_text)) if power_text else Fraction(1)
         if digits and unit is UNITS.get(name):
-            power *= int(digits)  # cm2 == cm^2
+            power *= _small_int(digits)  # cm2 == cm^2
+        if abs(power) > MAX_UNIT_POWER:
+            raise UnitError(
+                f"a unit can only be raised to a power from -{MAX_UNIT_POWER} to {MAX_UNIT_POWER}",
+                match.start(2), match.end() - match.start(2),
+            )
         if op == "/":
             power = -power
         if unit.offset:
@@ -151,6 +163,11 @@ def parse_unit(text: str) -> Unit:
         position = match.end()
         factors += 1
     return Unit(scale, dim, offset)
+
+
+def _small_int(text: str) -> int:
+    """`text` as an int, or one beyond MAX_UNIT_POWER if it has too many digits to read."""
+    return int(text) if len(text.lstrip("-0")) <= 4 else MAX_UNIT_POWER + 1
 
 
 def _lookup(name: str, digits: str, offset: int, length: int) -> Unit:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ionc.source import Span
 
+
 def _span() -> Span:
     """A span field: kept for messages, left out of equality and repr."""
     return field(compare=False, repr=False)  # type: ignore[no-any-return]
@@ -141,16 +142,50 @@ class Channel(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Taper(Node):
+    """`diameter from 2 um to 1 um`: a value changing linearly along a section."""
+
+    name: Ident
+    start: Expr
+    end: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Section(Node):
     """`section NAME { ... }`, or `soma { ... }` (then name is `soma`)."""
 
     name: Ident
-    body: tuple[Assign, ...]
+    body: tuple[Assign | Taper, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Morphology(Node):
     sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group(Node):
+    """`group basal = dend, soma`: a named set of regions."""
+
+    name: Ident
+    regions: tuple[Ident, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MorphologyFile(Node):
+    """`morphology from "cell.swc" { group ... }`: a reconstruction, path relative to the model."""
+
+    path: str
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionAssign(Node):
+    """`cm = 2 uF/cm2 on dend`: a cell property for some regions only."""
+
+    name: Ident
+    value: Expr
+    regions: tuple[Ident, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,7 +206,7 @@ class Insert(Node):
     regions: tuple[Ident, ...]  # empty: everywhere
 
 
-CellStmt = Assign | Reversal | Morphology | Insert
+CellStmt = Assign | RegionAssign | Reversal | Morphology | MorphologyFile | Insert
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,7 +220,12 @@ class Location(Node):
     """`soma` or `axon(0.25)`: a section and an optional fraction along it."""
 
     section: Ident
+    index: Number | None  # dend[3]: sections of an SWC cell
     x: Expr | None
+
+    @property
+    def section_name(self) -> str:
+        return self.section.text if self.index is None else f"{self.section.text}[{self.index.text}]"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,7 +242,16 @@ class Record(Node):
     locations: tuple[Location, ...]
 
 
-SimulationStmt = Assign | Stimulus | Record
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report(Node):
+    """`report velocity from axon(0.2) to axon(0.8)`."""
+
+    kind: Ident
+    start: Location
+    end: Location
+
+
+SimulationStmt = Assign | Stimulus | Record | Report
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
-from lark import Lark
+from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ionc.diagnostics import Code, IoncError, fail
@@ -27,7 +28,15 @@ _FRIENDLY = {
 }
 
 MAX_SOURCE_BYTES = 2_000_000
+# Longest run of digits read: the lexer's number patterns take time quadratic
+# in the length of a digit run that is not followed by a unit.
+MAX_DIGITS = 100
+_LONG_DIGITS = re.compile(f"[0-9]{{{MAX_DIGITS + 1},}}")
 MAX_NESTING = 200
+# Deepest syntax tree accepted: a long operator chain (`1 + 1 + ... + 1`,
+# `- - - x`) nests without brackets, and every later stage walks trees
+# recursively, so depth is limited too, well below Python's recursion limit.
+MAX_DEPTH = 120
 
 
 def parse_source(source: SourceFile) -> syn.File:
@@ -36,6 +45,7 @@ def parse_source(source: SourceFile) -> syn.File:
         tree = parser().parse(source.text, start="start")
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
+    _refuse_deep(tree, source)
     result: syn.File = ToSyntax(source).transform(tree)
     return result
 
@@ -48,6 +58,7 @@ def parse_expression(source: SourceFile, start: int = 0) -> syn.Expr:
         tree = parser().parse(" " * start + source.text[start:], start="expr")
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
+    _refuse_deep(tree, source)
     return cast(syn.Expr, ToSyntax(source).transform(tree))
 
 
@@ -56,6 +67,9 @@ def _refuse_oversized(source: SourceFile) -> None:
     whole = Span(source, 0, min(len(source.text), 1))
     if len(source.text) > MAX_SOURCE_BYTES:
         raise fail(Code.E500, f"file is larger than {MAX_SOURCE_BYTES} bytes", whole)
+    digits = _LONG_DIGITS.search(source.text)
+    if digits is not None:
+        raise fail(Code.E500, f"more than {MAX_DIGITS} digits in a row", Span(source, digits.start(), digits.end()))
     depth = deepest = 0
     for offset, char in enumerate(source.text):
         if char in "({":
@@ -70,6 +84,24 @@ def _refuse_oversized(source: SourceFile) -> None:
                 )
         elif char in ")}":
             depth -= 1
+
+
+def _refuse_deep(tree: Tree, source: SourceFile) -> None:
+    """Refuse trees deeper than MAX_DEPTH (walked without recursion)."""
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            start = 0 if getattr(meta, "empty", True) else meta.start_pos
+            end = start + 1 if getattr(meta, "empty", True) else max(meta.end_pos, start + 1)
+            raise fail(
+                Code.E500,
+                f"expression nested more than {MAX_DEPTH} deep",
+                Span(source, start, min(end, max(len(source.text), start + 1))),
+                "split it into named parts (x = ...) and use the names",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _describe(names: set[str], lark: Lark) -> str:

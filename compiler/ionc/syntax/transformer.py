@@ -97,6 +97,24 @@ class ToSyntax(Transformer[Token, syn.File]):
 
     soma_decl = section_decl
 
+    def taper(self, meta: Meta, children: list[Any]) -> syn.Taper:
+        return syn.Taper(name=self._ident(children[0]), start=children[1], end=children[2], span=self._span(meta))
+
+    def morphology_file(self, meta: Meta, children: list[Any]) -> syn.MorphologyFile:
+        path, *groups = children
+        return syn.MorphologyFile(path=str(path)[1:-1], groups=tuple(groups), span=self._span(meta))
+
+    def group_decl(self, meta: Meta, children: list[Any]) -> syn.Group:
+        return syn.Group(name=self._ident(children[0]), regions=children[1], span=self._span(meta))
+
+    def region_assign(self, meta: Meta, children: list[Any]) -> syn.RegionAssign:
+        return syn.RegionAssign(
+            name=self._ident(children[0]), value=children[1], regions=children[2], span=self._span(meta)
+        )
+
+    def report_stmt(self, meta: Meta, children: list[Any]) -> syn.Report:
+        return syn.Report(kind=self._ident(children[0]), start=children[1], end=children[2], span=self._span(meta))
+
     def insert_stmt(self, meta: Meta, children: list[Any]) -> syn.Insert:
         regions: tuple[syn.Ident, ...] = ()
         if children and isinstance(children[-1], tuple):
@@ -136,8 +154,11 @@ class ToSyntax(Transformer[Token, syn.File]):
         return tuple(self._ident(t) for t in children)
 
     def location(self, meta: Meta, children: list[Any]) -> syn.Location:
-        x = children[1] if len(children) > 1 else None
-        return syn.Location(section=self._ident(children[0]), x=x, span=self._span(meta))
+        name, index, x = children
+        return syn.Location(section=self._ident(name), index=index, x=x, span=self._span(meta))
+
+    def section_index(self, meta: Meta, children: list[Token]) -> syn.Number:
+        return syn.Number(text=str(children[0]), span=self._token_span(children[0]))
 
     # -- expressions
     def number(self, meta: Meta, children: list[Token]) -> syn.Number:
