@@ -101,8 +101,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _summarise(output: dict) -> None:  # type: ignore[type-arg]
     for site, times in output["spikes"].items():
-        shown = ", ".join(f"{t:.4f}" for t in times) if times and not isinstance(times[0], list) else times
-        print(f"{site}: {len(times)} spike(s) at [{shown}] ms")
+        if times and isinstance(times[0], list):  # a batch: one list per member
+            print(f"{site}: {sum(len(t) for t in times)} spike(s) over {len(times)} runs")
+        else:
+            print(f"{site}: {len(times)} spike(s) at [{', '.join(f'{t:.4f}' for t in times)}] ms")
     for name, value in output.get("velocity", {}).items():
         print(f"velocity {name}: {value:.4f} m/s")
     timing = output["meta"]["timing"]

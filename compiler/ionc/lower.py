@@ -49,13 +49,15 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
     prefix = channel.name.text
     lowerer = base_lowerer()
     constants = set(constant_parameters(channel))
-    parameters = []
+    parameters: list[low.Parameter] = []
     for assign in channel.assigns:
         name = assign.name.text
         dim = lowerer.dimension(assign.value)
         if name in constants:
             sym = symbol(f"{prefix}_{name}")
-            value = constant_value(assign.value, lowerer)
+            # A default may use earlier parameters: evaluated with their defaults.
+            defaults = {p.symbol: p.value for p in parameters}
+            value = float(lowerer.to_internal(assign.value).subs(defaults))
             parameters.append(low.Parameter(
                 name=name, symbol=sym, value=value, unit=u.internal_unit(dim)[0], span=assign.span,
             ))
@@ -63,18 +65,22 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         else:  # a helper that depends on v: substituted where used
             lowerer.define(name, lowerer.si(assign.value), dim)
     gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
-    by_name = {p.name: p.symbol for p in parameters}
-    reversal = by_name.get("e") or symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
+    reversal = _internal(lowerer, "e") if "e" in lowerer.values else symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
     return low.Channel(
         name=prefix,
         ion=channel.ion.text if channel.ion else None,
         parameters=tuple(parameters),
         gates=gates,
-        conductance=by_name[channel.conductance],
+        conductance=_internal(lowerer, channel.conductance),
         reversal=reversal,
         q10=_q10(channel, lowerer),
         span=channel.span,
     )
+
+
+def _internal(lowerer: Lowerer, name: str) -> sp.Expr:
+    """A channel-level name's value (a parameter symbol or a helper's expression), internal units."""
+    return lowerer.values[name] / internal_scale(lowerer.dims[name])
 
 
 def _q10(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
@@ -100,6 +106,8 @@ def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
             lowerer.define(name, lowerer.si(equation.value), lowerer.dimension(equation.value))
             continue
         value = lowerer.to_internal(equation.value)
+        dim = lowerer.dimension(equation.value)
+        lowerer.define(name, value * internal_scale(dim), dim)  # later equations may use it
         rates.append(low.Rate(
             label=label, symbol=symbol(f"{prefix}_{label}_{gate.name.text}"), expr=value,
             span=equation.span,

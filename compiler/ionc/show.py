@@ -30,7 +30,8 @@ def _channel_text(derived: DerivedChannel) -> str:
         state = gate.gate.state
         lines.append(f"  gate {gate.gate.name} (power {gate.gate.power})")
         for rate in gate.rates:
-            lines.append(f"    {rate.rate.symbol} = {rate.rate.expr}    (1/ms, v in mV)")
+            unit = {"inf": "", "tau": "ms"}.get(rate.rate.label, "1/ms")
+            lines.append(f"    {rate.rate.symbol} = {rate.rate.expr}    ({unit or 'dimensionless'}, v in mV)")
             for point in rate.singular:
                 lines.append(f"      removable singularity at v = {point.at} mV: limit {point.value}, "
                              f"slope {point.slope}")

@@ -51,8 +51,8 @@ class Channel:
     ion: str | None
     parameters: tuple[Parameter, ...]
     gates: tuple[Gate, ...]
-    conductance: sp.Symbol  # gbar (or g) parameter symbol
-    reversal: sp.Symbol  # the channel's `e` parameter, or the cell's e_<ion>
+    conductance: sp.Expr  # gbar (or g): a parameter symbol, or an expression
+    reversal: sp.Expr  # the channel's `e`, or the cell's e_<ion> symbol
     q10: sp.Expr  # temperature factor for rates (1 if none), in T
     span: Span
 

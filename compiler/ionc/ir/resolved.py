@@ -162,6 +162,8 @@ class Model:
         return next((c for c in self.channels if c.name.text == name), None)
 
     def simulation(self, name: str | None) -> SimulationDef | None:
-        if name is None:
-            return self.simulations[0] if self.simulations else None
+        if name is None:  # the first one of the file that was run, else of its imports
+            own = [s for s in self.simulations if s.span.source.path == self.path]
+            candidates = own or list(self.simulations)
+            return candidates[0] if candidates else None
         return next((s for s in self.simulations if s.name.text == name), None)

@@ -100,6 +100,8 @@ def names_in(expr: syn.Expr) -> Iterable[str]:
     """Every name an expression reads."""
     if isinstance(expr, syn.Name):
         yield expr.id
+    if isinstance(expr, syn.KeywordCall):
+        yield "v"  # a rate form is a function of the membrane potential
     for child in _children(expr):
         yield from names_in(child)
 

@@ -235,6 +235,9 @@ class _Inferrer:
             self.sink.error(Code.E200, f"unknown rate form '{name}'", expr.func.span,
                             f"expected one of: {', '.join(RATE_FORMS)}")
             return None
+        if "v" not in self.scope:
+            self.sink.error(Code.E205, f"{name}() is a function of v and belongs in a channel", expr.span)
+            return None
         given = {a.name.text: a for a in expr.args}
         for arg in expr.args:
             if arg.name.text not in RATE_FORM_ARGS:

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from ionc.diagnostics import Code, DiagnosticSink
 from ionc.ir import resolved as ir
+from ionc.sema.morphology import SECTION_ATTRS
 from ionc.source import SourceFile, Span
 from ionc.syntax import nodes as syn
 from ionc.syntax.parse import parse_expression
@@ -100,7 +101,7 @@ def _channel_or_section(cell: ir.CellDef, head: str, tail: str, value: syn.Expr)
             inserts = tuple(dataclasses.replace(i, args=args) if i is insert else i for i in cell.inserts)
             return dataclasses.replace(cell, inserts=inserts)
     for section in cell.sections:
-        if section.name.text == head:
+        if section.name.text == head and tail in SECTION_ATTRS and tail != "parent":
             attrs = _replace_assign(section.attrs, tail, value)
             if attrs is None:
                 attrs = (*section.attrs, syn.Assign(name=syn.Ident(text=tail, span=value.span), value=value, span=value.span))

@@ -100,6 +100,10 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
             f"channel '{node.name.text}' needs exactly one 'ion NAME' or 'nonspecific' line",
             node.name.span,
         )
+    if nonspecific and not any(a.name.text == "e" for a in assigns):
+        sink.error(Code.E204, f"nonspecific channel '{node.name.text}' needs its reversal potential 'e = ... mV'",
+                   node.name.span)
+    _check_generated_names(node, assigns, gates, sink)
     if len(q10s) > 1:
         sink.error(Code.E201, "a channel has at most one q10", q10s[1].span)
     _check_names(assigns, sink)
@@ -125,6 +129,19 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         gates=gates,
         span=node.span,
     )
+
+
+def _check_generated_names(
+    node: syn.Channel, assigns: tuple[syn.Assign, ...], gates: tuple[ir.GateDef, ...], sink: DiagnosticSink
+) -> None:
+    """Parameter names that would clash with names ionc generates for this channel."""
+    generated = {"phi", "phi_dt"} | {
+        f"{label}_{gate.name.text}" for gate in gates for label in ("alpha", "beta", "inf", "tau", "ode")
+    }
+    for assign in assigns:
+        if assign.name.text in generated:
+            sink.error(Code.E206, f"'{assign.name.text}' is a name ionc generates in channel "
+                       f"'{node.name.text}'; choose another", assign.name.span)
 
 
 def _gate(node: syn.Gate, sink: DiagnosticSink) -> ir.GateDef:
@@ -153,6 +170,9 @@ def _gate_kind(node: syn.Gate, sink: DiagnosticSink) -> str:
             )
     if derivatives:
         return "ode"
+    if {"alpha", "beta"} <= names and {"inf", "tau"} <= names:
+        sink.error(Code.E201, f"gate '{node.name.text}' has both alpha/beta and inf/tau; give one pair",
+                   node.name.span)
     for required, kind in GATE_KINDS.items():
         if required <= names:
             return kind
@@ -199,6 +219,7 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
         for use in statement.mechanisms
         if (insert := _insert(use, statement, channels, cell, sink)) is not None
     )
+    _check_inserted_once(inserts, sink)
     _check_reversals(node, inserts, reversals, sink)
     return dataclasses.replace(cell, inserts=inserts)
 
@@ -232,6 +253,20 @@ def _insert(
     unique((a.name for a in use.args), "argument", sink)
     _check_regions(statement.regions, cell, sink)
     return ir.InsertDef(channel=channel, args=use.args, regions=statement.regions, span=use.span)
+
+
+def _check_inserted_once(inserts: tuple[ir.InsertDef, ...], sink: DiagnosticSink) -> None:
+    first: dict[str, ir.InsertDef] = {}
+    for insert in inserts:
+        name = insert.channel.name.text
+        if name in first:
+            sink.add(Diagnostic(
+                Code.E201, f"channel '{name}' is inserted twice", insert.span,
+                notes=(("first inserted here", first[name].span),),
+                hint="insert it once, with the regions and values it needs",
+            ))
+        else:
+            first[name] = insert
 
 
 def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: DiagnosticSink) -> None:
@@ -277,6 +312,7 @@ def _simulation(
         ir.RecordDef(variable=r.variable, location=loc, span=r.span)
         for r in node.body if isinstance(r, syn.Record) for loc in r.locations
     )
+    _check_unique_sites(records, sink)
     for record in records:
         _check_location(record.location, cell, sink)
         _check_recordable(record, cell, sink)
@@ -295,8 +331,16 @@ def _simulation(
     )
 
 
+def _check_unique_sites(records: tuple[ir.RecordDef, ...], sink: DiagnosticSink) -> None:
+    seen: set[str] = set()
+    for record in records:
+        if record.site in seen:
+            sink.error(Code.E201, f"'{record.site}' is recorded twice", record.location.span)
+        seen.add(record.site)
+
+
 def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) -> tuple[ir.StimulusDef, ...]:
-    result = []
+    result: list[ir.StimulusDef] = []
     for index, node in enumerate(nodes):
         name = node.name.text if node.name else ("stim" if index == 0 else f"stim{index + 1}")
         if node.kind.text != "iclamp":
@@ -307,6 +351,9 @@ def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) 
         if missing:
             sink.error(Code.E204, f"stimulus '{name}' needs {', '.join(missing)}", node.kind.span)
         _check_location(node.location, cell, sink)
+        if any(s.name == name for s in result):
+            sink.error(Code.E201, f"duplicate stimulus name '{name}'", (node.name or node.kind).span,
+                       "name each stimulus with 'as NAME'")
         result.append(ir.StimulusDef(name=name, kind=node.kind, location=node.location, attrs=node.body, span=node.span))
     return tuple(result)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.codegen.rewriting import expm1_opt, optimize
+from sympy.codegen.cfunctions import expm1
 
 GUARD_WIDTH = 1e-6  # in the variable's internal unit (mV for v)
 
@@ -36,9 +36,21 @@ class PoleError(ValueError):
 
 
 def rewrite_expm1(expr: sp.Expr) -> sp.Expr:
-    """`1 - exp(x)` -> `-expm1(x)`: accurate where x is near 0."""
-    result: sp.Expr = optimize(expr, [expm1_opt])
+    """`c - c*exp(x)` -> `-c*expm1(x)`: accurate where x is near 0.
+
+    A two-term pattern match, not sympy's `expm1_opt`, which factors the whole
+    expression and can take minutes on exact physical constants.
+    """
+    result: sp.Expr = expr.replace(lambda e: isinstance(e, sp.Add) and len(e.args) == 2, _expm1_of)
     return result
+
+
+def _expm1_of(add: sp.Add) -> sp.Expr:
+    for term, other in (add.args, add.args[::-1]):
+        coefficient, factor = term.as_independent(sp.exp, as_Add=False)
+        if isinstance(factor, sp.exp) and not other.has(sp.exp) and sp.expand(other + coefficient) == 0:
+            return coefficient * expm1(factor.args[0])
+    return add
 
 
 def singular_points(expr: sp.Expr, variable: sp.Symbol) -> tuple[SingularPoint, ...]:
@@ -48,7 +60,7 @@ def singular_points(expr: sp.Expr, variable: sp.Symbol) -> tuple[SingularPoint, 
         for root in _real_roots(denominator, variable):
             points.append(_removable(expr, denominator, variable, root))
     unique = {p.at: p for p in points}
-    return tuple(unique[k] for k in sorted(unique, key=float))
+    return tuple(unique[k] for k in sorted(unique, key=sp.default_sort_key))
 
 
 def _denominators(expr: sp.Expr, variable: sp.Symbol) -> set[sp.Expr]:
@@ -60,19 +72,27 @@ def _denominators(expr: sp.Expr, variable: sp.Symbol) -> set[sp.Expr]:
 
 
 def _real_roots(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]:
+    """Real zeros of a + b exp(c v + d) (every HH-style rate) or of a polynomial in v.
+
+    Other shapes are not searched: sympy's general `solve` can take minutes
+    and gigabytes on expressions with symbolic parameters (issue found by
+    the docs probe), and a rate that is 0/0 somewhere else still evaluates,
+    only not guarded.
+    """
     linear = _exp_linear_root(denominator, variable)
     if linear is not None:
         return linear
-    try:
-        roots = sp.solve(denominator, variable)
-    except (NotImplementedError, ValueError):
-        return []
-    return [r for r in roots if r.is_real]
+    if denominator.is_polynomial(variable):
+        poly = sp.Poly(denominator, variable)
+        if poly.degree() <= 2:
+            return [r for r in sp.roots(poly, filter=None) if r.is_real]
+    return []
 
 
 def _exp_linear_root(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr] | None:
     """Fast path for a + b*exp(c*v + d), the shape of every HH-style rate."""
-    terms = sp.Add.make_args(sp.expand(denominator))
+    # Expand products over sums but keep exp(a + b) whole.
+    terms = sp.Add.make_args(sp.expand(denominator, power_exp=False, power_base=False, log=False))
     constant = [t for t in terms if not t.has(variable)]
     rest = [t for t in terms if t.has(variable)]
     if len(rest) != 1:
@@ -85,8 +105,10 @@ def _exp_linear_root(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]
     if poly is None or poly.degree() != 1:
         return None
     ratio = -sp.Add(*constant) / coefficient
-    if not ratio.is_positive:
+    if ratio.is_positive is False or ratio.is_zero:
         return []  # exp never reaches a non-positive value
+    if ratio.is_positive is None:
+        return None  # the sign depends on parameters: not a shape we can guard
     slope, intercept = poly.all_coeffs()
     return [(sp.log(ratio) - intercept) / slope]
 
@@ -95,12 +117,24 @@ def _removable(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: s
     numerator = sp.together(expr * denominator)  # what multiplies 1/denominator
     p = _taylor(numerator, variable, root, 3)
     d = _taylor(denominator, variable, root, 3)
+    if any(c.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for c in p):
+        # The zero sits inside a larger expression (a/(a + b) with a = x/(1 - exp(-x))):
+        # take the limits directly.
+        return _by_limits(expr, variable, root)
     if p[0] != 0:
         raise PoleError(root)
     if d[1] == 0:  # a double zero of the denominator: give up on the closed form
         return SingularPoint(root, sp.limit(expr, variable, root), sp.limit(sp.diff(expr, variable), variable, root))
     value = sp.nsimplify(sp.simplify(p[1] / d[1]), rational=False)
     slope = sp.simplify((p[2] * d[1] - p[1] * d[2]) / d[1] ** 2)
+    return SingularPoint(root, value, slope)
+
+
+def _by_limits(expr: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
+    value = sp.limit(expr, variable, root)
+    if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise PoleError(root)
+    slope = sp.limit(sp.diff(expr, variable), variable, root)
     return SingularPoint(root, value, slope)
 
 
