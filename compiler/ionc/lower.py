@@ -154,37 +154,46 @@ def _placement(
 def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Channel]) -> low.Simulation:
     lowerer = base_lowerer()
     method = simulation.attr("method")
+    cell = lower_cell(simulation.cell, channels)
     return low.Simulation(
         name=simulation.name.text,
         source=simulation.span.source.path,
-        cell=lower_cell(simulation.cell, channels),
+        cell=cell,
         dt=_value(simulation.attr("dt"), 0.025, lowerer),
         duration=_value(simulation.attr("duration"), 100.0, lowerer),
         method=DEFAULT_METHOD if method is None else method.value.span.text,
-        stimuli=tuple(_stimulus(s, lowerer) for s in simulation.stimuli),
-        records=tuple(_record(r, lowerer) for r in simulation.records),
+        stimuli=tuple(_stimulus(s, lowerer, cell) for s in simulation.stimuli),
+        records=tuple(_record(r, lowerer, cell) for r in simulation.records),
         reports=tuple(
-            low.Report(name=r.name, start=(r.start.section_name, _x(r.start, lowerer)),
-                       end=(r.end.section_name, _x(r.end, lowerer)))
+            low.Report(name=r.name, start=(r.start.section_name, _x(r.start, lowerer, cell)),
+                       end=(r.end.section_name, _x(r.end, lowerer, cell)))
             for r in simulation.reports
         ),
     )
 
 
-def _x(location: syn.Location, lowerer: Lowerer) -> float:
-    return 0.5 if location.x is None else constant_value(location.x, lowerer)
+def _x(location: syn.Location, lowerer: Lowerer, cell: low.Cell) -> float:
+    """The fraction along the section: given, or a distance (um) over the section's length."""
+    if location.x is None:
+        return 0.5
+    value = constant_value(location.x, lowerer)
+    if lowerer.dimension(location.x) != u.LENGTH:
+        return value
+    disc = cell.morphology
+    length = disc.length_um[disc.morphology.index(location.section_name)]
+    return min(max(value / length, 0.0), 1.0)
 
 
-def _stimulus(stimulus: ir.StimulusDef, lowerer: Lowerer) -> low.Stimulus:
+def _stimulus(stimulus: ir.StimulusDef, lowerer: Lowerer, cell: low.Cell) -> low.Stimulus:
     attrs = {a.name.text: constant_value(a.value, lowerer) for a in stimulus.attrs}
     return low.Stimulus(
-        name=stimulus.name, section=stimulus.location.section.text, x=_x(stimulus.location, lowerer),
+        name=stimulus.name, section=stimulus.location.section_name, x=_x(stimulus.location, lowerer, cell),
         delay=attrs["delay"], duration=attrs["duration"], amplitude=attrs["amplitude"],
     )
 
 
-def _record(record: ir.RecordDef, lowerer: Lowerer) -> low.Record:
+def _record(record: ir.RecordDef, lowerer: Lowerer, cell: low.Cell) -> low.Record:
     return low.Record(
         site=record.site, variable=tuple(i.text for i in record.variable),
-        section=record.location.section_name, x=_x(record.location, lowerer),
+        section=record.location.section_name, x=_x(record.location, lowerer, cell),
     )

@@ -74,7 +74,11 @@ def _number(assign: syn.Assign | syn.Taper | None, lowerer: Lowerer) -> float | 
     return None
 
 
-def _section(section: ir.SectionDef, lowerer: Lowerer) -> Section:
+def _section(section: ir.SectionDef, cell_lowerer: Lowerer) -> Section:
+    lowerer = Lowerer(cell_lowerer.values, cell_lowerer.dims)
+    for attr in section.attrs:  # later properties may use earlier ones
+        if isinstance(attr, syn.Assign) and attr.name.text != "parent":
+            lowerer.define(attr.name.text, lowerer.si(attr.value), lowerer.dimension(attr.value))
     area = _number(section.attr("area"), lowerer)
     diameter: float | tuple[float, float] | None
     if area is not None:

@@ -127,7 +127,12 @@ def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
         expect(reversal.value, u.VOLTAGE, f"the reversal potential of {reversal.ion.text}", scope, sink)
     _check_whole_number(cell.attr("compartments"), sink)
     for section in cell.sections:
-        _check_attrs(section.attrs, SECTION_ATTRS, scope, sink)
+        # A section's properties may use the ones before them: length = compartments * 10 um.
+        section_scope = dict(scope)
+        for attr in section.attrs:
+            if isinstance(attr, syn.Assign) and attr.name.text in SECTION_ATTRS:
+                section_scope[attr.name.text] = SECTION_ATTRS[attr.name.text]
+        _check_attrs(section.attrs, SECTION_ATTRS, section_scope, sink)
         compartments = section.attr("compartments")
         _check_whole_number(compartments if isinstance(compartments, syn.Assign) else None, sink)
         _check_parent_x(section.attr("parent"), sink)
@@ -196,8 +201,13 @@ def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> Non
 
 
 def _check_location(location: syn.Location, sink: DiagnosticSink) -> None:
+    """`axon(0.25)`: a fraction of the section; `axon(200 um)`: a distance from its 0 end."""
     if location.x is None:
+        return
+    dim = infer(location.x, dict(CONSTANTS), sink)
+    if dim == u.LENGTH:
         return
     value = constant_number(location.x)
     if value is None or not 0 <= value <= 1:
-        sink.error(Code.E303, "a location along a section is a number from 0 to 1", location.x.span)
+        sink.error(Code.E303, "a location along a section is a number from 0 to 1, or a distance such as 200 um",
+                   location.x.span)
