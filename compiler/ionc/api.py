@@ -92,10 +92,17 @@ def load_compiled(compiled: Compiled, path: Path, simulation: str | None, overri
 def run_file(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
              parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     """Compile (cached) and run; return the JSON output contract as a dict."""
+    return run_simulation(path, simulation, overrides, parameters)[0]
+
+
+def run_simulation(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
+                   parameters: dict[str, Any] | None = None,
+                   space_time: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Compile (cached) and run; return (the JSON output contract, the raw arrays)."""
     path = Path(path)
     compiled = compile_file(path, simulation, overrides)
     module = load_compiled(compiled, path, simulation, overrides)
-    result = module.simulate(parameters)
+    result: dict[str, Any] = module.simulate(parameters, space_time=space_time)
     timing = {"compile_s": compiled.compile_s, "simulate_s": result["simulate_s"]}
     output: dict[str, Any] = module.result_json(result, dict(module.META, timing=timing))
-    return output
+    return output, result

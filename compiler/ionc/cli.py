@@ -39,8 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
                      help="override a value with units, e.g. --set hh_na.gbar=100mS/cm2")
 
-    show = commands.add_parser("show", help="print the derived equations")
+    show = commands.add_parser("show", help="print the derived equations (or the discretisation)")
     show.add_argument("file", type=Path)
+    show.add_argument("--morphology", action="store_true",
+                      help="print each cell's sections, compartments, areas and electrotonic lengths")
     return parser
 
 
@@ -86,15 +88,15 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ionc.api import run_file
+    from ionc.api import run_simulation
 
-    output = run_file(args.file, args.simulation, args.overrides)
+    output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot))
     if args.json:
         args.json.write_text(json.dumps(output), encoding="utf-8")
     if args.plot:
-        from ionc.plot import plot_traces
+        from ionc.plot import plot_run
 
-        plot_traces(output, args.plot, title=f"{args.file.name}")
+        plot_run(output, raw, args.plot, title=f"{args.file.name}")
     _summarise(output)
     return 0
 
@@ -112,9 +114,9 @@ def _summarise(output: dict) -> None:  # type: ignore[type-arg]
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ionc.show import show_file
+    from ionc.show import show_file, show_morphology
 
-    print(show_file(args.file))
+    print(show_morphology(args.file) if args.morphology else show_file(args.file))
     return 0
 
 

@@ -1,4 +1,10 @@
-"""Plots of run outputs (matplotlib, without a display)."""
+"""Plots of run outputs (matplotlib, without a display).
+
+Voltage traces for every recording; for cells of more than one compartment,
+a space-time picture beside them: v (colour) along the longest path from the
+root (distance) against time, where a travelling action potential is a
+diagonal stripe whose slope is its velocity.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,49 @@ from pathlib import Path
 from typing import Any
 
 
-def plot_traces(output: dict[str, Any], path: Path, title: str = "") -> None:
+def plot_run(output: dict[str, Any], raw: dict[str, Any], path: Path, title: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    space_time = raw.get("space_time")
+    cable = space_time is not None and space_time["distance_um"].size > 1
+    columns = 2 if cable else 1
+    figure, axes = plt.subplots(1, columns, figsize=(7 * columns, 4.2), constrained_layout=True, squeeze=False)
+    _traces(axes[0][0], output)
+    if cable:
+        _space_time(figure, axes[0][1], space_time)
+    figure.suptitle(title)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_traces(output: dict[str, Any], path: Path, title: str = "") -> None:
+    plot_run(output, {}, path, title)
+
+
+def _traces(axes: Any, output: dict[str, Any]) -> None:
     for site, trace in output["traces"].items():
         rows = trace if trace and isinstance(trace[0], list) else [trace]
         for row in rows:
             axes.plot(output["t"], row, label=site, linewidth=1)
-        for spike in output["spikes"].get(site, []) if len(rows) == 1 else []:
-            axes.axvline(spike, color="0.85", linewidth=0.8, zorder=0)
     axes.set_xlabel("time (ms)")
     axes.set_ylabel("membrane potential (mV)")
-    axes.set_title(title)
-    axes.legend(loc="upper right", fontsize="small")
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    axes.set_title("recordings")
+    if len(output["traces"]) <= 8:
+        axes.legend(loc="upper right", fontsize="small")
+    for name, value in output.get("velocity", {}).items():
+        if isinstance(value, float):
+            axes.annotate(f"velocity {name}: {value:.3f} m/s", (0.02, 0.02), xycoords="axes fraction",
+                          fontsize="small")
+
+
+def _space_time(figure: Any, axes: Any, space_time: dict[str, Any]) -> None:
+    distance_mm = space_time["distance_um"] / 1000.0
+    image = axes.pcolormesh(space_time["t"], distance_mm, space_time["v"][0].T, shading="auto",
+                            cmap="viridis", vmin=-80, vmax=40)
+    axes.set_xlabel("time (ms)")
+    axes.set_ylabel("distance from the root (mm)")
+    axes.set_title("v along the longest path")
+    figure.colorbar(image, ax=axes, label="v (mV)")

@@ -20,6 +20,23 @@ def show_file(path: Path) -> str:
     return "\n\n".join(blocks)
 
 
+def show_morphology(path: Path) -> str:
+    """The discretisation report of every cell in the model."""
+    from ionc.lower import base_lowerer
+    from ionc.lower_morphology import lower_morphology
+    from ionc.symbolic.bridge import constant_value
+
+    model = front_end(path)
+    reports = []
+    for cell in model.cells:
+        lowerer = base_lowerer()
+        ra = constant_value(cell.attr("ra").value, lowerer) if cell.attr("ra") else 35.4  # type: ignore[union-attr]
+        cm = constant_value(cell.attr("cm").value, lowerer) if cell.attr("cm") else 1.0  # type: ignore[union-attr]
+        report = lower_morphology(cell, ra, cm, lowerer).report()
+        reports.append(f"cell {cell.name.text}\n{report}")
+    return "\n".join(reports) if reports else f"{path} declares no cell"
+
+
 def _channel_text(derived: DerivedChannel) -> str:
     channel = derived.channel
     lines = [f"channel {channel.name}    [{channel.span.location()}]"]

@@ -65,6 +65,8 @@ class ModuleView:
     parent: list[int]
     g_axial: list[float]
     channel_nodes: list[tuple[str, list[int]]]
+    path_nodes: list[int]
+    distance: list[float]
     parameters: list[ParameterView]
     channels: list[ChannelView]
     stimuli: list[StimulusView]
@@ -138,6 +140,16 @@ def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.
     return f"{'_'.join(record.variable)}[:, {int(where[0])}]"
 
 
+def _longest_path(disc: Discretization) -> list[int]:
+    """Nodes from the root to the node farthest from it, root first."""
+    node = int(np.argmax(disc.distance_um))
+    path = []
+    while node >= 0:
+        path.append(node)
+        node = int(disc.parent[node])
+    return path[::-1]
+
+
 def _report_view(report: low.Report, disc: Discretization) -> ReportView:
     start, end = _locate(disc, *report.start), _locate(disc, *report.end)
     distance = abs(float(disc.distance_um[end] - disc.distance_um[start]))
@@ -182,6 +194,8 @@ def module_view(
         cm=[float(c) for c in disc.cm_uF_cm2],
         parent=[int(p) for p in disc.parent],
         g_axial=[float(g) for g in disc.g_axial_uS],
+        path_nodes=_longest_path(disc),
+        distance=[float(d) for d in disc.distance_um[_longest_path(disc)]],
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,
