@@ -23,7 +23,7 @@ def plot_run(output: dict[str, Any], raw: dict[str, Any], path: Path, title: str
     columns = 2 if cable else 1
     figure, axes = plt.subplots(1, columns, figsize=(7 * columns, 4.2), constrained_layout=True, squeeze=False)
     _traces(axes[0][0], output)
-    if cable:
+    if cable and space_time is not None:
         _space_time(figure, axes[0][1], space_time)
     figure.suptitle(title)
     figure.savefig(path, dpi=120)
