@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1
 
 from ionc.codegen.printer import code
 from ionc.ir import lowered as low
@@ -73,6 +74,8 @@ def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> lis
     expr = rate.expr.subs(V, v)
     if not rate.singular:
         return lines + assignments([(name, expr)], temporaries)
+    if len(rate.singular) == 1 and rate.expr.has(expm1):
+        return lines + _exact_point_guard(rate, name, expr, v, temporaries)
     # Removable singularities: the rate is written in terms of the distance d
     # from the (first) singular point, computed once and exactly, so that
     # (v + 40)/10 becomes d/10 with no cancellation. Within GUARD_WIDTH of a
@@ -94,6 +97,26 @@ def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> lis
         offset = d - (point.at - first.at)
         taylor = point.value + sp.UnevaluatedExpr(point.slope) * sp.UnevaluatedExpr(offset)
         lines.append(f"{name} = np.where(np.abs({code(offset)}) < {GUARD_WIDTH!r}, {code(taylor)}, {name})")
+    return lines
+
+
+def _exact_point_guard(
+    rate: GuardedRate, name: str, expr: sp.Expr, v: sp.Symbol, temporaries: Temporaries
+) -> list[str]:
+    """One singular point, expression in expm1 form: accurate to rounding right up to
+    the point, so only the point itself needs its limit. The expression is written in
+    the distance d from the point (exact in floating point), and evaluated at d + 1
+    where d == 0 so that 0/0 is never computed."""
+    point = rate.singular[0]
+    d_safe = sp.Symbol("_d_safe", real=True)
+    lines = [
+        f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}",
+        f"_d = {v} - ({code(point.at)})",
+        "_at = _d == 0.0",
+        "_d_safe = _d + _at",
+    ]
+    lines += assignments([(name, expr.subs(v, d_safe + point.at))], temporaries)
+    lines.append(f"{name} = np.where(_at, {code(point.value)}, {name})")
     return lines
 
 

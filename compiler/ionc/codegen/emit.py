@@ -32,6 +32,28 @@ class RecordView:
 
 
 @dataclass(frozen=True, slots=True)
+class MembraneSum:
+    """The expressions that start the membrane current and conductance sums."""
+
+    current: str
+    conductance: str
+
+
+def _membrane_sum(full: list[str], nodes: int, partial: bool) -> MembraneSum:
+    """Sum the channels present everywhere; a fresh full array when others add into it."""
+    zeros = f"np.zeros((batch, {nodes}))"
+    if not full:
+        return MembraneSum(zeros, zeros)
+    current = " + ".join(f"i_{c}" for c in full)
+    conductance = " + ".join(f"g_{c}" for c in full)
+    if partial:
+        return MembraneSum(f"{zeros} + {current}", f"{zeros} + {conductance}")
+    if len(full) == 1:  # a gateless channel's g is one value per batch member
+        conductance = f"np.broadcast_to({conductance}, (batch, {nodes}))"
+    return MembraneSum(current, conductance)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     name: str
     start: int  # node
@@ -65,6 +87,8 @@ class ModuleView:
     parent: list[int]
     g_axial: list[float]
     channel_nodes: list[tuple[str, list[int]]]
+    membrane_sum: MembraneSum
+    partial_channels: list[str]
     path_nodes: list[int]
     distance: list[float]
     parameters: list[ParameterView]
@@ -196,6 +220,10 @@ def module_view(
         g_axial=[float(g) for g in disc.g_axial_uS],
         path_nodes=_longest_path(disc),
         distance=[float(d) for d in disc.distance_um[_longest_path(disc)]],
+        membrane_sum=_membrane_sum(
+            [c for c, i in nodes.items() if i.size == disc.n], disc.n, any(i.size != disc.n for i in nodes.values())
+        ),
+        partial_channels=[c for c, i in nodes.items() if i.size != disc.n],
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,

@@ -27,6 +27,16 @@ class IoncPrinter(NumPyPrinter):
     def _print_Pi(self, expr: Any) -> str:
         return "np.pi"
 
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        """1/x for x**-1 and x*x*x for small powers: cheaper than np.power."""
+        base, exponent = expr.args
+        if exponent == -1:
+            return f"1/{self.parenthesize(base, 50)}"
+        if exponent.is_Integer and 2 <= int(exponent) <= 4:
+            return "*".join([self.parenthesize(base, 60)] * int(exponent))
+        text: str = super()._print_Pow(expr, rational=rational)
+        return text
+
 
 _PRINTER = IoncPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
 

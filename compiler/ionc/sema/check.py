@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from ionc.diagnostics import Code, DiagnosticSink
 from ionc.ir import resolved as ir
 from ionc.sema import units as u
-from ionc.sema.dimensions import CONSTANTS, constant_number, expect, infer
+from ionc.sema.dimensions import CONSTANTS, UNKNOWN, constant_number, expect, infer
 from ionc.syntax import nodes as syn
 
 Scope = dict[str, u.Dimension]
@@ -33,8 +33,7 @@ def channel_scope(channel: ir.ChannelDef, sink: DiagnosticSink) -> Scope:
     scope: Scope = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
     for assign in channel.assigns:
         dim = infer(assign.value, scope, sink)
-        if dim is not None:
-            scope[assign.name.text] = dim
+        scope[assign.name.text] = UNKNOWN if dim is None else dim
     return scope
 
 
@@ -51,7 +50,7 @@ def _check_channel(channel: ir.ChannelDef, sink: DiagnosticSink) -> None:
     scope = channel_scope(channel, sink)
     for assign in channel.assigns:
         wanted = CHANNEL_PARAMETERS.get(assign.name.text)
-        if wanted is not None and assign.name.text in scope and scope[assign.name.text] != wanted:
+        if wanted is not None and scope[assign.name.text] not in (wanted, UNKNOWN):
             sink.error(Code.E301, f"'{assign.name.text}' must be {u.describe(wanted)}, but this is "
                        f"{u.describe(scope[assign.name.text])}", assign.value.span)
     if channel.q10 is not None:
@@ -75,8 +74,7 @@ def _check_gate(gate: ir.GateDef, channel_scope: Scope, sink: DiagnosticSink) ->
             scope[name] = GATE_EQUATIONS[name]
             continue
         dim = infer(equation.value, scope, sink)
-        if dim is not None:
-            scope[name] = dim
+        scope[name] = UNKNOWN if dim is None else dim
 
 
 def _quiet() -> DiagnosticSink:
@@ -162,7 +160,7 @@ def _check_insert(insert: ir.InsertDef, scope: Scope, sink: DiagnosticSink) -> N
     settable = constant_parameters(insert.channel)
     for arg in insert.args:
         name = arg.name.text
-        if name not in channel_dims:
+        if channel_dims.get(name, UNKNOWN) == UNKNOWN:
             continue
         if name not in settable:
             sink.error(Code.E205, f"'{name}' depends on v or temperature and cannot be set here", arg.name.span)

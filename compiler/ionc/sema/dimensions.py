@@ -16,6 +16,9 @@ from ionc.sema import units as u
 from ionc.syntax import nodes as syn
 
 BOOLEAN = u.Dimension((Fraction(-999),) * len(u.BASE))  # marker: a truth value
+# Marker for a name whose definition has an error, already reported: its uses
+# are not reported again (as "unknown name").
+UNKNOWN = u.Dimension((Fraction(-998),) * len(u.BASE))
 
 UNARY_DIMENSIONLESS = ("exp", "log", "log10", "tanh", "sinh", "cosh")
 RATE_FORMS = ("exponential", "sigmoid", "exp_linear")
@@ -122,7 +125,8 @@ class _Inferrer:
 
     def visit_Name(self, expr: syn.Name) -> u.Dimension | None:
         if expr.id in self.scope:
-            return self.scope[expr.id]
+            dim = self.scope[expr.id]
+            return None if dim == UNKNOWN else dim
         from ionc.sema.resolve import did_you_mean
 
         hint = did_you_mean(expr.id, self.scope)
