@@ -2,12 +2,17 @@
 
 Every fenced block marked ```ionc whose first line is
 
-* `# complete example` must pass `ionc.api.check_file`;
+* `# complete example` must pass `ionc.api.check_file`, and its cells must lay
+  out in compartments (`ionc show --morphology`, which `check` does not do);
 * `# expect EXXX` must fail with diagnostic EXXX, from `check_file` or, for the
-  codes found while deriving equations (E4xx), from `ionc show`'s derivation.
+  codes found while deriving equations (E4xx), from `ionc show`'s derivation, or,
+  for E501 (found when a cell is laid out in compartments), from
+  `ionc show --morphology`.
 
-Blocks are written into a copy of models/cells/, so `import "../channels/hh.ionc"`
-means the shipped channels, as it does for models/cells/hh_point.ionc.
+Blocks are written into a copy of models/cells/ (the whole models/ folder is
+copied), so `import "../channels/hh.ionc"` means the shipped channels and
+`morphology from "../morphologies/NAME.swc"` the shipped reconstructions, as
+they do for models/cells/hh_point.ionc and models/cells/granule_cell.ionc.
 """
 
 from __future__ import annotations
@@ -66,9 +71,12 @@ def test_the_reference_has_examples() -> None:
 
 @pytest.mark.parametrize(("line", "text"), COMPLETE_BLOCKS, ids=[f"line{line}" for line, _ in COMPLETE_BLOCKS])
 def test_complete_example_checks(tmp_path: Path, line: int, text: str) -> None:
+    from ionc.show import show_morphology
+
     path = _write(tmp_path, line, text)
     try:
         check_file(path)
+        show_morphology(path)
     except IoncError as error:
         pytest.fail(f"docs/language.md:{line}: the complete example does not check:\n{error}")
 
@@ -84,6 +92,10 @@ def test_error_example_fails_with_its_code(tmp_path: Path, line: int, text: str,
             from ionc.show import show_file
 
             show_file(path)
+        if code == "E501":
+            from ionc.show import show_morphology
+
+            show_morphology(path)
     except IoncError as error:
         assert code in _codes(error), f"docs/language.md:{line}: expected {code}, got:\n{error}"
         return
