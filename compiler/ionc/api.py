@@ -51,6 +51,9 @@ def check_file(path: str | Path) -> None:
 
     model = front_end(Path(path))
     derive_channels(model.channels)
+    from ionc.show import lay_out_cells
+
+    lay_out_cells(model)
 
 
 def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),

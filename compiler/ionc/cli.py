@@ -108,7 +108,8 @@ def _summarise(output: dict) -> None:  # type: ignore[type-arg]
         else:
             print(f"{site}: {len(times)} spike(s) at [{', '.join(f'{t:.4f}' for t in times)}] ms")
     for name, value in output.get("velocity", {}).items():
-        print(f"velocity {name}: {value:.4f} m/s")
+        shown = "no spike at one end" if value is None else f"{value:.4f} m/s" if isinstance(value, float) else value
+        print(f"velocity {name}: {shown}")
     timing = output["meta"]["timing"]
     print(f"compile {timing['compile_s']:.3f} s, simulate {timing['simulate_s']:.3f} s")
 

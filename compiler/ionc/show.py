@@ -7,7 +7,9 @@ from pathlib import Path
 import sympy as sp
 
 from ionc.diagnostics import DiagnosticSink
+from ionc.ir import resolved as ir
 from ionc.lower import lower_channel
+from ionc.morphology import Discretization
 from ionc.pipeline import front_end
 from ionc.symbolic.derive import DerivedChannel, derive_channel
 
@@ -20,20 +22,29 @@ def show_file(path: Path) -> str:
     return "\n\n".join(blocks)
 
 
-def show_morphology(path: Path) -> str:
-    """The discretisation report of every cell in the model."""
+def lay_out_cells(model: ir.Model) -> dict[str, Discretization]:
+    """Every cell's compartments; a layout error (E501) raised here."""
     from ionc.lower import base_lowerer
     from ionc.lower_morphology import lower_morphology
     from ionc.symbolic.bridge import constant_value
 
-    model = front_end(path)
-    reports = []
+    layouts = {}
     for cell in model.cells:
         lowerer = base_lowerer()
-        ra = constant_value(cell.attr("ra").value, lowerer) if cell.attr("ra") else 35.4  # type: ignore[union-attr]
-        cm = constant_value(cell.attr("cm").value, lowerer) if cell.attr("cm") else 1.0  # type: ignore[union-attr]
-        report = lower_morphology(cell, ra, cm, lowerer).report()
-        reports.append(f"cell {cell.name.text}\n{report}")
+        ra, cm = cell.attr("ra"), cell.attr("cm")
+        layouts[cell.name.text] = lower_morphology(
+            cell,
+            constant_value(ra.value, lowerer) if ra is not None else 35.4,
+            constant_value(cm.value, lowerer) if cm is not None else 1.0,
+            lowerer,
+        )
+    return layouts
+
+
+def show_morphology(path: Path) -> str:
+    """The discretisation report of every cell in the model."""
+    layouts = lay_out_cells(front_end(path))
+    reports = [f"cell {name}\n{layout.report()}" for name, layout in layouts.items()]
     return "\n".join(reports) if reports else f"{path} declares no cell"
 
 

@@ -176,8 +176,21 @@ def _longest_path(disc: Discretization) -> list[int]:
 
 def _report_view(report: low.Report, disc: Discretization) -> ReportView:
     start, end = _locate(disc, *report.start), _locate(disc, *report.end)
-    distance = abs(float(disc.distance_um[end] - disc.distance_um[start]))
-    return ReportView(report.name, start, end, distance)
+    return ReportView(report.name, start, end, _path_length(disc, start, end))
+
+
+def _path_length(disc: Discretization, a: int, b: int) -> float:
+    """Length of cable between two nodes: through their nearest common ancestor."""
+    ancestors = set()
+    node = a
+    while node >= 0:
+        ancestors.add(node)
+        node = int(disc.parent[node])
+    common = b
+    while common not in ancestors:
+        common = int(disc.parent[common])
+    d = disc.distance_um
+    return float(d[a] + d[b] - 2 * d[common])
 
 
 def module_view(

@@ -124,13 +124,17 @@ def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
     for reversal in cell.reversals:
         expect(reversal.value, u.VOLTAGE, f"the reversal potential of {reversal.ion.text}", scope, sink)
     _check_whole_number(cell.attr("compartments"), sink)
+    _check_positive(cell.attr("d_lambda"), sink)
+    if cell.attr("compartments") is not None and cell.attr("d_lambda") is not None:
+        sink.error(Code.E201, "give a cell 'compartments' or 'd_lambda', not both", cell.name.span)
     for section in cell.sections:
         # A section's properties may use the ones before them: length = compartments * 10 um.
         section_scope = dict(scope)
         for attr in section.attrs:
+            _check_attrs((attr,), SECTION_ATTRS, section_scope, sink)
             if isinstance(attr, syn.Assign) and attr.name.text in SECTION_ATTRS:
                 section_scope[attr.name.text] = SECTION_ATTRS[attr.name.text]
-        _check_attrs(section.attrs, SECTION_ATTRS, section_scope, sink)
+        _check_positive(section.attr("d_lambda"), sink)
         compartments = section.attr("compartments")
         _check_whole_number(compartments if isinstance(compartments, syn.Assign) else None, sink)
         _check_parent_x(section.attr("parent"), sink)
@@ -144,7 +148,14 @@ def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
 def _check_parent_x(parent: syn.Assign | syn.Taper | None, sink: DiagnosticSink) -> None:
     if isinstance(parent, syn.Assign) and isinstance(parent.value, syn.Call) and parent.value.args:
         location = syn.Location(section=parent.value.func, index=None, x=parent.value.args[0], span=parent.span)
-        _check_location(location, sink)
+        _check_location(location, sink, distances=False)
+
+
+def _check_positive(assign: syn.Assign | syn.Taper | None, sink: DiagnosticSink) -> None:
+    if isinstance(assign, syn.Assign):
+        value = constant_number(assign.value)
+        if value is None or value <= 0:
+            sink.error(Code.E303, f"'{assign.name.text}' must be a positive number", assign.value.span)
 
 
 def _check_whole_number(assign: syn.Assign | None, sink: DiagnosticSink) -> None:
@@ -196,14 +207,17 @@ def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> Non
         _check_location(stimulus.location, sink)
     for record in simulation.records:
         _check_location(record.location, sink)
+    for report in simulation.reports:
+        _check_location(report.start, sink)
+        _check_location(report.end, sink)
 
 
-def _check_location(location: syn.Location, sink: DiagnosticSink) -> None:
+def _check_location(location: syn.Location, sink: DiagnosticSink, distances: bool = True) -> None:
     """`axon(0.25)`: a fraction of the section; `axon(200 um)`: a distance from its 0 end."""
     if location.x is None:
         return
     dim = infer(location.x, dict(CONSTANTS), sink)
-    if dim == u.LENGTH:
+    if dim == u.LENGTH and distances:
         return
     value = constant_number(location.x)
     if value is None or not 0 <= value <= 1:

@@ -78,8 +78,10 @@ def resolve_swc(node: syn.MorphologyFile, sink: DiagnosticSink) -> ir.SwcDef | N
         sink.error(Code.E202, f"cannot read morphology '{node.path}': {error}", node.span)
         return None
     regions = set(morphology.regions)
-    groups = []
+    groups: list[tuple[str, tuple[str, ...]]] = []
     for group in node.groups:
+        if group.name.text in regions or group.name.text == "all" or group.name.text in dict(groups):
+            sink.error(Code.E201, f"'{group.name.text}' is already a region or group name", group.name.span)
         for region in group.regions:
             if region.text not in regions:
                 sink.error(Code.E200, f"'{node.path}' has no region '{region.text}'", region.span,

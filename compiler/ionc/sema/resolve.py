@@ -273,8 +273,9 @@ def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: Diagnos
     known_regions = cell.regions
     for region in regions:
         if region.text not in known_regions:
+            named = [r for r in known_regions if "[" not in r]  # sections of SWC cells are not regions
             sink.error(Code.E200, f"unknown region '{region.text}'", region.span,
-                       did_you_mean(region.text, known_regions) or f"known: {', '.join(known_regions)}")
+                       did_you_mean(region.text, named) or f"known: {', '.join(named[:12])}")
 
 
 def _check_reversals(
