@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-_IMPORT = re.compile(r'^\s*import\s+"([^"\n]*)"', re.MULTILINE)
+# Files a model reads: its imports and its morphology files (SWC).
+_IMPORT = re.compile(r'(?:^\s*import|\bmorphology\s+from)\s+"([^"\n]*)"', re.MULTILINE)
 MAX_FILES = 200
 
 
@@ -37,7 +38,8 @@ def _texts(path: Path) -> list[str]:
             continue
         text = current.read_text(encoding="utf-8", errors="replace")
         seen[current] = text
-        pending += [(current.parent / name).resolve() for name in _IMPORT.findall(text)]
+        if current.suffix == ".ionc":
+            pending += [(current.parent / name).resolve() for name in _IMPORT.findall(text)]
     return [f"{p}\n{t}" for p, t in seen.items()]
 
 

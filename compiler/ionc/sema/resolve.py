@@ -361,6 +361,8 @@ def _stimuli(nodes: list[syn.Stimulus], cell: ir.CellDef, sink: DiagnosticSink) 
 
 def _check_location(location: syn.Location, cell: ir.CellDef, sink: DiagnosticSink) -> None:
     names = cell.section_names
+    if not names:
+        return  # the morphology itself is in error, reported already
     name = location.section_name
     if name not in names and f"{name}[0]" not in names:
         sink.error(Code.E200, f"cell '{cell.name.text}' has no section '{name}'",
