@@ -15,35 +15,15 @@ import math
 from ionc.diagnostics import Code, fail
 from ionc.ir import resolved as ir
 from ionc.morphology import Discretization, Morphology, MorphologyError, Section, d_lambda_nseg, discretize
+from ionc.sema.morphology import expand_regions, morphology_regions
 from ionc.symbolic.bridge import Lowerer, constant_value
 from ionc.syntax import nodes as syn
 
 FREQUENCY_HZ = 100.0
 
 
-def expand_regions(cell: ir.CellDef, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Region and group names -> the morphology regions they cover ('all' -> every region)."""
-    morphology_regions = _regions(cell)
-    groups = dict(cell.swc.groups) if cell.swc is not None else {}
-    result: list[str] = []
-    for name in names:
-        if name == "all":
-            result += morphology_regions
-        elif name in groups:
-            result += groups[name]
-        else:
-            result.append(name)
-    return tuple(dict.fromkeys(result))
-
-
-def _regions(cell: ir.CellDef) -> tuple[str, ...]:
-    if cell.swc is not None:
-        return cell.swc.morphology.regions
-    return tuple(s.name.text for s in cell.sections)
-
-
 def _per_region(cell: ir.CellDef, name: str, default: float, lowerer: Lowerer) -> dict[str, float]:
-    values = dict.fromkeys(_regions(cell), default)
+    values = dict.fromkeys(morphology_regions(cell), default)
     for region_attr in cell.region_attrs:
         if region_attr.name.text == name:
             value = constant_value(region_attr.value, lowerer)

@@ -171,13 +171,16 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
     )
 
 
-def parameter_views(channel: low.Channel, values: dict[str, float]) -> list[ParameterView]:
+def parameter_views(
+    channel: low.Channel, values: dict[str, float], only: str | None = None
+) -> list[ParameterView]:
     return [
         ParameterView(
             key=f"{channel.name}.{p.name}", var=str(p.symbol), value=values.get(p.name, p.value),
             unit=p.unit, origin=origin(p.span),
         )
         for p in channel.parameters
+        if only is None or p.name == only
     ]
 
 

@@ -87,6 +87,8 @@ class ModuleView:
     parent: list[int]
     g_axial: list[float]
     channel_nodes: list[tuple[str, list[int]]]
+    segments: list[tuple[str, list[int]]]
+    per_node_parameters: list[str]
     membrane_sum: MembraneSum
     partial_channels: list[str]
     path_nodes: list[int]
@@ -164,6 +166,38 @@ def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.
     return f"{'_'.join(record.variable)}[:, {int(where[0])}]"
 
 
+def _by_channel(placements: tuple[low.Placement, ...]) -> dict[str, list[low.Placement]]:
+    grouped: dict[str, list[low.Placement]] = {}
+    for placement in placements:
+        grouped.setdefault(placement.channel.name, []).append(placement)
+    return grouped
+
+
+def _channel_parameters(placements: list[low.Placement], name: str) -> tuple[list[ParameterView], list[str]]:
+    """One PARAMETERS entry per value, and the lines that spread region values over nodes.
+
+    A parameter with the same value in every region where the channel is inserted is
+    one entry (hh_na.gbar); one that differs gets an entry per insert
+    (hh_na.gbar@soma, hh_na.gbar@axon), combined per node with SEGMENT_<channel>.
+    """
+    channel = placements[0].channel
+    views: list[ParameterView] = []
+    lines: list[str] = []
+    for parameter in channel.parameters:
+        values = [dict(p.values)[parameter.name] for p in placements]
+        if len(set(values)) == 1:
+            views += parameter_views(channel, {parameter.name: values[0]}, only=parameter.name)
+            continue
+        parts = []
+        for k, (placement, value) in enumerate(zip(placements, values, strict=True)):
+            key = f"{name}.{parameter.name}@{'+'.join(placement.regions)}"
+            var = f"_{parameter.symbol}_{k}"
+            views.append(ParameterView(key, var, value, parameter.unit, parameter.span.location().rsplit(":", 1)[0]))
+            parts.append(var)
+        lines.append(f"{parameter.symbol} = np.hstack([{', '.join(parts)}])[:, SEGMENT_{name}]")
+    return views, lines
+
+
 def _longest_path(disc: Discretization) -> list[int]:
     """Nodes from the root to the node farthest from it, root first."""
     node = int(np.argmax(disc.distance_um))
@@ -203,13 +237,20 @@ def module_view(
     parameters = _cell_parameters(cell, origin)
     views = []
     nodes: dict[str, np.ndarray] = {}
-    for placement in cell.placements:
-        derived = channels[placement.channel.name]
-        nodes[placement.channel.name] = _channel_nodes(placement, disc)
-        everywhere = nodes[placement.channel.name].size == disc.n
-        index = "" if everywhere else f"[:, NODES_{placement.channel.name}]"
-        views.append(channel_view(derived, index, temporaries))
-        parameters += parameter_views(placement.channel, dict(placement.values))
+    per_node: list[str] = []
+    segments: list[tuple[str, list[int]]] = []
+    for name, placements in _by_channel(cell.placements).items():
+        node_sets = [_channel_nodes(p, disc) for p in placements]
+        order = np.argsort(np.concatenate(node_sets), kind="stable")
+        nodes[name] = np.concatenate(node_sets)[order]
+        segment = np.concatenate([np.full(s.size, k) for k, s in enumerate(node_sets)])[order]
+        index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
+        views.append(channel_view(channels[name], index, temporaries))
+        found, lines = _channel_parameters(placements, name)
+        parameters += found
+        if lines:
+            per_node += lines
+            segments.append((name, [int(k) for k in segment]))
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
     cj_factor, v_factor, comment = METHOD_UPDATE[simulation.method]
@@ -237,6 +278,8 @@ def module_view(
             [c for c, i in nodes.items() if i.size == disc.n], disc.n, any(i.size != disc.n for i in nodes.values())
         ),
         partial_channels=[c for c, i in nodes.items() if i.size != disc.n],
+        segments=segments,
+        per_node_parameters=per_node,
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,

@@ -88,3 +88,24 @@ def resolve_swc(node: syn.MorphologyFile, sink: DiagnosticSink) -> ir.SwcDef | N
                            f"its regions: {', '.join(morphology.regions)}")
         groups.append((group.name.text, tuple(r.text for r in group.regions)))
     return ir.SwcDef(path=str(path), morphology=morphology, groups=tuple(groups), span=node.span)
+
+
+def expand_regions(cell: ir.CellDef, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Region and group names -> the morphology regions they cover ('all' -> every region)."""
+    regions = morphology_regions(cell)
+    groups = dict(cell.swc.groups) if cell.swc is not None else {}
+    result: list[str] = []
+    for name in names:
+        if name == "all":
+            result += regions
+        elif name in groups:
+            result += groups[name]
+        else:
+            result.append(name)
+    return tuple(dict.fromkeys(result))
+
+
+def morphology_regions(cell: ir.CellDef) -> tuple[str, ...]:
+    if cell.swc is not None:
+        return cell.swc.morphology.regions
+    return tuple(s.name.text for s in cell.sections)

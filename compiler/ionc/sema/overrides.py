@@ -94,12 +94,14 @@ def _cell_attr(cell: ir.CellDef, name: str, value: syn.Expr) -> ir.CellDef | Non
 
 
 def _channel_or_section(cell: ir.CellDef, head: str, tail: str, value: syn.Expr) -> ir.CellDef | None:
-    for insert in cell.inserts:
-        if insert.channel.name.text == head and insert.channel.assign(tail) is not None:
-            arg = syn.KeywordArg(name=syn.Ident(text=tail, span=value.span), value=value, span=value.span)
-            args = tuple(a for a in insert.args if a.name.text != tail) + (arg,)
-            inserts = tuple(dataclasses.replace(i, args=args) if i is insert else i for i in cell.inserts)
-            return dataclasses.replace(cell, inserts=inserts)
+    matching = [i for i in cell.inserts if i.channel.name.text == head and i.channel.assign(tail) is not None]
+    if matching:  # every region the channel is inserted in
+        arg = syn.KeywordArg(name=syn.Ident(text=tail, span=value.span), value=value, span=value.span)
+        inserts = tuple(
+            dataclasses.replace(i, args=(*(a for a in i.args if a.name.text != tail), arg)) if i in matching else i
+            for i in cell.inserts
+        )
+        return dataclasses.replace(cell, inserts=inserts)
     for section in cell.sections:
         if section.name.text == head and tail in SECTION_ATTRS and tail != "parent":
             attrs = _replace_assign(section.attrs, tail, value)

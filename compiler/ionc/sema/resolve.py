@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
-from ionc.sema.morphology import resolve_sections, resolve_swc
+from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.syntax import nodes as syn
 
 CELL_ATTRS = ("temperature", "cm", "v_init", "ra", "compartments", "d_lambda")
@@ -219,7 +219,7 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
         for use in statement.mechanisms
         if (insert := _insert(use, statement, channels, cell, sink)) is not None
     )
-    _check_inserted_once(inserts, sink)
+    _check_inserted_once(cell, inserts, sink)
     _check_reversals(node, inserts, reversals, sink)
     return dataclasses.replace(cell, inserts=inserts)
 
@@ -255,18 +255,22 @@ def _insert(
     return ir.InsertDef(channel=channel, args=use.args, regions=statement.regions, span=use.span)
 
 
-def _check_inserted_once(inserts: tuple[ir.InsertDef, ...], sink: DiagnosticSink) -> None:
-    first: dict[str, ir.InsertDef] = {}
+def _check_inserted_once(cell: ir.CellDef, inserts: tuple[ir.InsertDef, ...], sink: DiagnosticSink) -> None:
+    """A channel may be inserted in several regions (with different values), once per region."""
+    covered: dict[str, dict[str, ir.InsertDef]] = {}
     for insert in inserts:
         name = insert.channel.name.text
-        if name in first:
+        regions = expand_regions(cell, tuple(r.text for r in insert.regions) or ("all",))
+        seen = covered.setdefault(name, {})
+        overlap = [r for r in regions if r in seen]
+        if overlap:
             sink.add(Diagnostic(
-                Code.E201, f"channel '{name}' is inserted twice", insert.span,
-                notes=(("first inserted here", first[name].span),),
-                hint="insert it once, with the regions and values it needs",
+                Code.E201, f"channel '{name}' is inserted twice in region '{overlap[0]}'", insert.span,
+                notes=(("first inserted there here", seen[overlap[0]].span),),
+                hint="insert it once per region, with the values it needs there",
             ))
-        else:
-            first[name] = insert
+        for region in regions:
+            seen.setdefault(region, insert)
 
 
 def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: DiagnosticSink) -> None:
