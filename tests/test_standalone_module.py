@@ -52,12 +52,18 @@ def standalone_output(compiled: Path, tmp_path_factory: pytest.TempPathFactory) 
     cwd = tmp_path_factory.mktemp("standalone-run")
     out = cwd / "out.json"
     done = subprocess.run(
-        [sys.executable, "-I", str(compiled), "--json", str(out)], env=_bare_env(), cwd=cwd,
-        capture_output=True, text=True, timeout=TIMEOUT_S,
+        [sys.executable, "-I", "-c", BLOCK_IONC + f"runpy.run_path({str(compiled)!r}, run_name='__main__')",
+         "--json", str(out)],
+        env=_bare_env(), cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert out.is_file()
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+# Run with ionc made unimportable, whether or not it is installed: sys.modules[name] = None
+# makes every `import ionc` (direct or from a dependency) fail.
+BLOCK_IONC = "import runpy, sys; sys.modules['ionc'] = None; "
 
 
 def _top_level_imports(source: str) -> set[str]:
@@ -83,11 +89,12 @@ def test_generated_module_imports_only_numpy_scipy_and_stdlib(compiled: Path) ->
 
 
 def test_ionc_is_not_importable_in_the_bare_environment(tmp_path: Path) -> None:
+    # ionc may be installed (CI installs it): the standalone run blocks it, and must.
     done = subprocess.run(
-        [sys.executable, "-I", "-c", "import ionc"], env=_bare_env(), cwd=tmp_path,
+        [sys.executable, "-I", "-c", BLOCK_IONC + "import ionc"], env=_bare_env(), cwd=tmp_path,
         capture_output=True, text=True, timeout=TIMEOUT_S,
     )
-    assert done.returncode != 0, "ionc is importable without PYTHONPATH: the standalone check proves nothing"
+    assert done.returncode != 0, "ionc is importable in the standalone run: the check proves nothing"
 
 
 def test_standalone_module_writes_the_json_contract(standalone_output: dict) -> None:

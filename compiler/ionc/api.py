@@ -100,12 +100,24 @@ def run_file(path: str | Path, simulation: str | None = None, overrides: Sequenc
 
 def run_simulation(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
                    parameters: dict[str, Any] | None = None,
-                   space_time: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Compile (cached) and run; return (the JSON output contract, the raw arrays)."""
+                   space_time: bool = False,
+                   sweeps: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Compile (cached) and run; return (the JSON output contract, the raw arrays).
+
+    `sweeps` (NAME=LO:HI:N, with units) run as one batch over their grid.
+    """
     path = Path(path)
     compiled = compile_file(path, simulation, overrides)
     module = load_compiled(compiled, path, simulation, overrides)
-    result: dict[str, Any] = module.simulate(parameters, space_time=space_time)
+    values = dict(parameters or {})
+    if sweeps:
+        from ionc.sweep import parse_sweeps
+
+        values.update(parse_sweeps(sweeps, module.PARAMETER_UNITS))
+    result: dict[str, Any] = module.simulate(values, space_time=space_time)
     timing = {"compile_s": compiled.compile_s, "simulate_s": result["simulate_s"]}
-    output: dict[str, Any] = module.result_json(result, dict(module.META, timing=timing))
+    meta = dict(module.META, timing=timing)
+    if sweeps:
+        meta["sweep"] = {name: values[name].tolist() for name in values if name in module.PARAMETERS}
+    output: dict[str, Any] = module.result_json(result, meta)
     return output, result

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--plot", type=Path, metavar="OUT.png")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
                      help="override a value with units, e.g. --set hh_na.gbar=100mS/cm2")
+    run.add_argument("--sweep", action="append", default=[], metavar="NAME=LO:HI:N",
+                     help="run a grid of values as one batch, e.g. --sweep stim.amplitude=0:0.3nA:1024")
 
     show = commands.add_parser("show", help="print the derived equations (or the discretisation)")
     show.add_argument("file", type=Path)
@@ -90,7 +92,8 @@ def _compile(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ionc.api import run_simulation
 
-    output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot))
+    output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot),
+                                 sweeps=args.sweep)
     if args.json:
         args.json.write_text(json.dumps(output), encoding="utf-8")
     if args.plot:

@@ -50,12 +50,12 @@ def parse_source(source: SourceFile) -> syn.File:
     return result
 
 
-def parse_expression(source: SourceFile, start: int = 0) -> syn.Expr:
-    """The expression in `source.text[start:]`, e.g. the value of `--set NAME=VALUE`."""
+def parse_expression(source: SourceFile, start: int = 0, end: int | None = None) -> syn.Expr:
+    """The expression in `source.text[start:end]`, e.g. the value of `--set NAME=VALUE`."""
     _refuse_oversized(source)
     try:
         # Blank out what precedes the expression so that offsets stay those of `source`.
-        tree = parser().parse(" " * start + source.text[start:], start="expr")
+        tree = parser().parse(" " * start + source.text[start:end], start="expr")
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
     _refuse_deep(tree, source)
