@@ -57,58 +57,66 @@ def check_file(path: str | Path) -> None:
 
 
 def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
-                    module_file: str = "model.py") -> str:
+                    module_file: str = "model.py", backend: str = "numpy") -> str:
     from ionc.pipeline import front_end, generate, select_simulation
     from ionc.sema.overrides import parse_override
 
     parsed = [parse_override(text) for text in overrides]
     model = front_end(Path(path))
     chosen = select_simulation(model, simulation, parsed)
-    return generate(chosen, version(), module_file)
+    return generate(chosen, version(), module_file, backend)
 
 
 def compile_file(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
-                 use_cache: bool = True) -> Compiled:
+                 use_cache: bool = True, backend: str = "numpy") -> Compiled:
     """The generated module for a simulation, from the cache when nothing changed."""
     started = time.perf_counter()
     path = Path(path)
-    key = cache_key(path, simulation, overrides, version(), _compiler_fingerprint())
+    key = cache_key(path, simulation, overrides, version(), _compiler_fingerprint() + backend)
     target = cached_path(key)
     if use_cache and target.is_file():
         return Compiled(target, time.perf_counter() - started, cached=True)
-    text = generate_source(path, simulation, overrides, module_file=path.with_suffix(".py").name)
+    text = generate_source(path, simulation, overrides, module_file=path.with_suffix(".py").name, backend=backend)
     write_atomic(target, text)
     return Compiled(target, time.perf_counter() - started, cached=False)
 
 
-def load_compiled(compiled: Compiled, path: Path, simulation: str | None, overrides: Sequence[str]) -> ModuleType:
+def load_compiled(compiled: Compiled, path: Path, simulation: str | None, overrides: Sequence[str],
+                  backend: str = "numpy") -> ModuleType:
     """Import a compiled module; rebuild it once if the cached file is damaged."""
     try:
         return compiled.load()
+    except ImportError as error:
+        if backend == "numba" and "numba" in str(error):
+            from ionc.diagnostics import Code, fail
+
+            raise fail(Code.E500, "the numba backend needs numba: pip install 'ionc[fast]'", None) from None
+        raise
     except Exception:  # a corrupt cache entry: rebuild it from the model
         if not compiled.cached:
             raise
-        fresh = compile_file(path, simulation, overrides, use_cache=False)
+        fresh = compile_file(path, simulation, overrides, use_cache=False, backend=backend)
         return fresh.load()
 
 
 def run_file(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
-             parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+             parameters: dict[str, Any] | None = None, backend: str = "numpy") -> dict[str, Any]:
     """Compile (cached) and run; return the JSON output contract as a dict."""
-    return run_simulation(path, simulation, overrides, parameters)[0]
+    return run_simulation(path, simulation, overrides, parameters, backend=backend)[0]
 
 
 def run_simulation(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),
                    parameters: dict[str, Any] | None = None,
                    space_time: bool = False,
-                   sweeps: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+                   sweeps: Sequence[str] = (),
+                   backend: str = "numpy") -> tuple[dict[str, Any], dict[str, Any]]:
     """Compile (cached) and run; return (the JSON output contract, the raw arrays).
 
     `sweeps` (NAME=LO:HI:N, with units) run as one batch over their grid.
     """
     path = Path(path)
-    compiled = compile_file(path, simulation, overrides)
-    module = load_compiled(compiled, path, simulation, overrides)
+    compiled = compile_file(path, simulation, overrides, backend=backend)
+    module = load_compiled(compiled, path, simulation, overrides, backend)
     values = dict(parameters or {})
     if sweeps:
         from ionc.sweep import parse_sweeps

@@ -65,7 +65,7 @@ def derive_channels(channels: Sequence[ir.ChannelDef]) -> dict[str, DerivedChann
     return derived
 
 
-def generate(simulation: ir.SimulationDef, version: str, module_file: str) -> str:
+def generate(simulation: ir.SimulationDef, version: str, module_file: str, backend: str = "numpy") -> str:
     """lower -> derive -> emit: the source text of the standalone module."""
     from ionc.codegen.emit import module_view, render_module
     from ionc.lower import lower_simulation
@@ -74,4 +74,4 @@ def generate(simulation: ir.SimulationDef, version: str, module_file: str) -> st
     derived = derive_channels(tuple(used.values()))
     lowered = {name: d.channel for name, d in derived.items()}
     lowered_simulation = lower_simulation(simulation, lowered)
-    return render_module(module_view(lowered_simulation, derived, version, module_file))
+    return render_module(module_view(lowered_simulation, derived, version, module_file, backend))

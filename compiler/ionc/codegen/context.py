@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
-from ionc.codegen.printer import code
+from ionc.codegen.printer import code, scalar_code
 from ionc.ir import lowered as low
 from ionc.lower import T, V
 from ionc.symbolic.derive import DT, DerivedChannel, DerivedGate, GuardedRate
@@ -39,6 +39,30 @@ class ChannelView:
     init: tuple[str, ...]  # lines that set the states to steady state at v
     current: tuple[str, ...]  # lines that set i_<name> and g_<name>
     advance: tuple[str, ...]  # lines that step the states with v frozen
+    fused_current: tuple[str, ...]  # the same, one node at a time, for the fused loop
+    fused_advance: tuple[str, ...]
+    inputs: tuple[str, ...]  # per-run values the step reads (parameters, reversals, q10 factors)
+    size: int = 0  # how many nodes it has
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How lines are written: for arrays (numpy backend) or one value at a time (fused loop)."""
+
+    scalar: bool
+
+    def code(self, expr: sp.Expr) -> str:
+        return scalar_code(expr) if self.scalar else code(expr)
+
+    def select(self, condition: str, then: str, orelse: str) -> str:
+        return f"{then} if {condition} else {orelse}" if self.scalar else f"np.where({condition}, {then}, {orelse})"
+
+    def any_of(self, conditions: list[str]) -> str:
+        return (" or " if self.scalar else " | ").join(conditions)
+
+
+VECTOR = Dialect(scalar=False)
+SCALAR = Dialect(scalar=True)
 
 
 class Temporaries:
@@ -57,25 +81,29 @@ def origin(span: object) -> str:
     return location.rsplit(":", 1)[0]
 
 
-def assignments(targets: Iterable[tuple[str, sp.Expr]], temporaries: Temporaries) -> list[str]:
+def assignments(
+    targets: Iterable[tuple[str, sp.Expr]], temporaries: Temporaries, dialect: Dialect = VECTOR
+) -> list[str]:
     """`name = expr` lines with common subexpressions shared through temporaries."""
     pairs = list(targets)
     replacements, reduced = sp.cse([e for _, e in pairs], symbols=temporaries.symbols(), order="canonical")
-    lines = [f"{sym} = {code(value)}" for sym, value in replacements]
-    lines += [f"{name} = {code(value)}" for (name, _), value in zip(pairs, reduced, strict=True)]
+    lines = [f"{sym} = {dialect.code(value)}" for sym, value in replacements]
+    lines += [f"{name} = {dialect.code(value)}" for (name, _), value in zip(pairs, reduced, strict=True)]
     return lines
 
 
-def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> list[str]:
+def rate_lines(
+    rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries, dialect: Dialect = VECTOR
+) -> list[str]:
     """The lines computing one rate at membrane potential `v` (a symbol)."""
     source = " ".join(rate.rate.span.text.split())
     lines = [f"# {source}    [{origin(rate.rate.span)}]"]
     name = str(rate.rate.symbol)
     expr = rate.expr.subs(V, v)
     if not rate.singular:
-        return lines + assignments([(name, expr)], temporaries)
+        return lines + assignments([(name, expr)], temporaries, dialect)
     if len(rate.singular) == 1 and rate.expr.has(expm1):
-        return lines + _exact_point_guard(rate, name, expr, v, temporaries)
+        return lines + _exact_point_guard(rate, name, expr, v, temporaries, dialect)
     # Removable singularities: the rate is written in terms of the distance d
     # from the (first) singular point, computed once and exactly, so that
     # (v + 40)/10 becomes d/10 with no cancellation. Within GUARD_WIDTH of a
@@ -87,21 +115,22 @@ def rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries) -> lis
     for point in rate.singular:
         lines.append(f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}")
     lines.append(f"_d = {v} - ({code(first.at)})")
-    near = " | ".join(
-        f"(np.abs({code(d - (point.at - first.at))}) < {GUARD_WIDTH!r})" for point in rate.singular
+    near = dialect.any_of(
+        [f"(np.abs({code(d - (point.at - first.at))}) < {GUARD_WIDTH!r})" for point in rate.singular]
     )
     lines.append(f"_near = {near}")
-    lines.append(f"_d_safe = np.where(_near, _d + {10 * GUARD_WIDTH!r}, _d)")
-    lines += assignments([(name, expr.subs(v, d_safe + first.at))], temporaries)
+    lines.append(f"_d_safe = {dialect.select('_near', f'_d + {10 * GUARD_WIDTH!r}', '_d')}")
+    lines += assignments([(name, expr.subs(v, d_safe + first.at))], temporaries, dialect)
     for point in rate.singular:
         offset = d - (point.at - first.at)
         taylor = point.value + sp.UnevaluatedExpr(point.slope) * sp.UnevaluatedExpr(offset)
-        lines.append(f"{name} = np.where(np.abs({code(offset)}) < {GUARD_WIDTH!r}, {code(taylor)}, {name})")
+        condition = f"np.abs({code(offset)}) < {GUARD_WIDTH!r}"
+        lines.append(f"{name} = {dialect.select(condition, dialect.code(taylor), name)}")
     return lines
 
 
 def _exact_point_guard(
-    rate: GuardedRate, name: str, expr: sp.Expr, v: sp.Symbol, temporaries: Temporaries
+    rate: GuardedRate, name: str, expr: sp.Expr, v: sp.Symbol, temporaries: Temporaries, dialect: Dialect
 ) -> list[str]:
     """One singular point, expression in expm1 form: accurate to rounding right up to
     the point, so only the point itself needs its limit. The expression is written in
@@ -115,18 +144,58 @@ def _exact_point_guard(
         "_at = _d == 0.0",
         "_d_safe = _d + _at",
     ]
-    lines += assignments([(name, expr.subs(v, d_safe + point.at))], temporaries)
-    lines.append(f"{name} = np.where(_at, {code(point.value)}, {name})")
+    lines += assignments([(name, expr.subs(v, d_safe + point.at))], temporaries, dialect)
+    lines.append(f"{name} = {dialect.select('_at', code(point.value), name)}")
     return lines
 
 
-def _gate_rates(gates: Iterable[DerivedGate], v: sp.Symbol, temporaries: Temporaries) -> list[str]:
+def _gate_rates(
+    gates: Iterable[DerivedGate], v: sp.Symbol, temporaries: Temporaries, dialect: Dialect = VECTOR
+) -> list[str]:
     lines: list[str] = []
     for gate in gates:
         for rate in gate.rates:
             if rate.rate.label != "ode":
-                lines += rate_lines(rate, v, temporaries)
+                lines += rate_lines(rate, v, temporaries, dialect)
     return lines
+
+
+def _advance_lines(
+    derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries, dialect: Dialect
+) -> list[str]:
+    if not derived.gates:
+        return []
+    lines = _gate_rates(derived.gates, v, temporaries, dialect)
+    lines.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
+    lines += assignments(
+        ((str(g.gate.state), g.update.subs({derived.phi * DT: phi_dt, V: v})) for g in derived.gates),
+        temporaries,
+        dialect,
+    )
+    return lines
+
+
+def _current_lines(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, dialect: Dialect) -> list[str]:
+    channel = derived.channel
+    lines = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
+    lines += assignments(
+        (
+            (f"g_{channel.name}", derived.conductance.subs(V, v)),
+            (f"i_{channel.name}", derived.current.subs(V, v)),
+        ),
+        temporaries,
+        dialect,
+    )
+    return lines
+
+
+def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[str, ...]:
+    """Names the step reads that are fixed for the run: parameters, reversals, q10 factors."""
+    exprs = [derived.current, derived.conductance]
+    exprs += [g.update.subs(derived.phi * DT, phi_dt) for g in derived.gates]
+    exprs += [r.expr for g in derived.gates for r in g.rates]
+    made = {V, v, DT} | {g.gate.state for g in derived.gates} | {r.rate.symbol for g in derived.gates for r in g.rates}
+    return tuple(sorted({str(s) for e in exprs for s in e.free_symbols if s not in made}))
 
 
 def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) -> ChannelView:
@@ -135,7 +204,6 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
     phi_dt = sp.Symbol(f"{channel.name}_phi_dt", real=True)
     constants: tuple[str, ...] = ()
     init: list[str] = []
-    advance: list[str] = []
     if derived.gates:
         constants = (
             f"# {channel.name}: temperature factor of the rates (q10)    [{origin(channel.span)}]",
@@ -145,20 +213,6 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
-        advance = _gate_rates(derived.gates, v, temporaries)
-        advance.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
-    advance += assignments(
-        ((str(g.gate.state), g.update.subs({derived.phi * DT: phi_dt, V: v})) for g in derived.gates),
-        temporaries,
-    )
-    current = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
-    current += assignments(
-        (
-            (f"g_{channel.name}", derived.conductance.subs(V, v)),
-            (f"i_{channel.name}", derived.current.subs(V, v)),
-        ),
-        temporaries,
-    )
     return ChannelView(
         name=channel.name,
         origin=origin(channel.span),
@@ -166,8 +220,11 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         states=tuple(str(g.gate.state) for g in derived.gates),
         constants=constants,
         init=tuple(init),
-        current=tuple(current),
-        advance=tuple(advance),
+        current=tuple(_current_lines(derived, v, temporaries, VECTOR)),
+        advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, VECTOR)),
+        fused_current=tuple(_current_lines(derived, v, temporaries, SCALAR)),
+        fused_advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, SCALAR)),
+        inputs=_inputs(derived, v, phi_dt),
     )
 
 

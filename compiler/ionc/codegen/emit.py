@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,8 @@ METHOD_UPDATE = {
 @dataclass(frozen=True, slots=True)
 class RecordView:
     site: str
-    value: str
+    value: str  # numpy: v[:, 5]
+    fused_value: str  # fused loop: v[b, 5]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ class ModuleView:
     reports: list[ReportView]
     runtime: str
     cable: str
+    backend: str
+    fused_update: str
 
 
 def _environment() -> jinja2.Environment:
@@ -152,6 +156,13 @@ def _channel_nodes(placement: low.Placement, disc: Discretization) -> np.ndarray
 
 def _locate(disc: Discretization, section: str, x: float) -> int:
     return disc.locate(section, x)
+
+
+def _record_view(record: low.Record, disc: Discretization, nodes: dict[str, np.ndarray]) -> RecordView:
+    value = _record_value(record, disc, nodes)
+    array, index = value.split("[:, ")
+    fused = f"v[b, {index}" if array == "v" else f"S_{array}[b, {index}"
+    return RecordView(record.site, value, fused)
 
 
 def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.ndarray]) -> str:
@@ -227,8 +238,12 @@ def _path_length(disc: Discretization, a: int, b: int) -> float:
     return float(d[a] + d[b] - 2 * d[common])
 
 
+BACKENDS = ("numpy", "numba")
+
+
 def module_view(
-    simulation: low.Simulation, channels: dict[str, DerivedChannel], version: str, module_file: str
+    simulation: low.Simulation, channels: dict[str, DerivedChannel], version: str, module_file: str,
+    backend: str = "numpy",
 ) -> ModuleView:
     cell = simulation.cell
     disc = cell.morphology
@@ -245,7 +260,7 @@ def module_view(
         nodes[name] = np.concatenate(node_sets)[order]
         segment = np.concatenate([np.full(s.size, k) for k, s in enumerate(node_sets)])[order]
         index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
-        views.append(channel_view(channels[name], index, temporaries))
+        views.append(dataclasses.replace(channel_view(channels[name], index, temporaries), size=int(nodes[name].size)))
         found, lines = _channel_parameters(placements, name)
         parameters += found
         if lines:
@@ -284,10 +299,12 @@ def module_view(
         parameters=parameters,
         channels=views,
         stimuli=[StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli],
-        records=[RecordView(r.site, _record_value(r, disc, nodes)) for r in simulation.records],
+        records=[_record_view(r, disc, nodes) for r in simulation.records],
         reports=[_report_view(r, disc) for r in simulation.reports],
         runtime=runtime_source(),
         cable=cable_source() if disc.n > 1 else "",
+        backend=backend,
+        fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",
     )
 
 

@@ -67,3 +67,22 @@ def _print_piecewise(printer: IoncPrinter, expr: sp.Piecewise) -> str:
 
 
 IoncPrinter._print_Piecewise = _print_piecewise  # type: ignore[attr-defined]
+
+
+class ScalarPrinter(IoncPrinter):
+    """For the fused (numba) loop: one value at a time, so `a if c else b` for conditions."""
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        *pieces, (last, _) = expr.args
+        text = self._print(last)
+        for value, condition in reversed(pieces):
+            text = f"(({self._print(value)}) if ({self._print(condition)}) else ({text}))"
+        return text
+
+
+_SCALAR_PRINTER = ScalarPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+
+def scalar_code(expr: sp.Expr) -> str:
+    text: str = _SCALAR_PRINTER.doprint(expr)
+    return text
