@@ -86,9 +86,11 @@ def agreement(case: Case, ionc: Any, on: Any, off: Any) -> tuple[bool, str]:
     return ok, "; ".join(parts)
 
 
-def bench_case(case: Case, repeats: int, tables_off: bool, cold: bool, log: Any) -> dict[str, Any]:
+def bench_case(
+    case: Case, repeats: int, tables_off: bool, cold: bool, log: Any, backend: str = "numpy"
+) -> dict[str, Any]:
     log(f"[{case.key}] compiling with ionc{' (cold compile in a fresh process)' if cold else ''} ...")
-    ionc = IoncModel(case, cold=cold)
+    ionc = IoncModel(case, cold=cold, backend=backend)
     model = neuron_side.NeuronModel(case) if neuron_side.available() else None
     try:
         # One untimed run each: the answers to compare, and NEURON's tables built.
@@ -250,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not time NEURON with rate tables off (still run once for case A's check)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold compile in a fresh process")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--backend", choices=("numpy", "numba"), default="numpy",
+                        help="ionc backend: numpy (default) or numba (the fused loop, needs numba)")
     args = parser.parse_args(argv)
 
     keys = [k.strip() for k in args.cases.split(",") if k.strip()]
@@ -267,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     if not have_neuron:
         log("NEURON is not installed (pip install neuron): only ionc is timed")
     info = machine.describe(neuron_side.version() if have_neuron else None)
-    results = [bench_case(CASES[k], args.repeats, not args.no_tables_off, not args.no_cold, log) for k in keys]
+    results = [
+        bench_case(CASES[k], args.repeats, not args.no_tables_off, not args.no_cold, log, args.backend) for k in keys
+    ]
 
     print(markdown(results, info, args.repeats) if args.markdown else text_table(results, info, args.repeats))
     if args.json:
