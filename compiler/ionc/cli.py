@@ -15,6 +15,7 @@ from pathlib import Path
 from ionc.diagnostics import IoncError
 
 EXIT_MODEL_ERROR = 2
+EXIT_RUN_ERROR = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("error: the model file is nested too deeply to read", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    except RuntimeError as error:
+        # SimulationError is defined in each generated module: recognised by name.
+        if type(error).__name__ != "SimulationError":
+            raise
+        print(f"error: the simulation stopped: {error}", file=sys.stderr)
+        return EXIT_RUN_ERROR
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -162,6 +162,7 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
         dt=_value(simulation.attr("dt"), 0.025, lowerer),
         duration=_value(simulation.attr("duration"), 100.0, lowerer),
         method=DEFAULT_METHOD if method is None else method.value.span.text,
+        tables=_switch(simulation.attr("tables")),
         stimuli=tuple(_stimulus(s, lowerer, cell) for s in simulation.stimuli),
         records=tuple(_record(r, lowerer, cell) for r in simulation.records),
         reports=tuple(
@@ -170,6 +171,10 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
             for r in simulation.reports
         ),
     )
+
+
+def _switch(assign: syn.Assign | None) -> bool:
+    return isinstance(assign, syn.Assign) and isinstance(assign.value, syn.Name) and assign.value.id == "on"
 
 
 def _x(location: syn.Location, lowerer: Lowerer, cell: low.Cell) -> float:

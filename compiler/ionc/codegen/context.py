@@ -42,6 +42,9 @@ class ChannelView:
     fused_current: tuple[str, ...]  # the same, one node at a time, for the fused loop
     fused_advance: tuple[str, ...]
     inputs: tuple[str, ...]  # per-run values the step reads (parameters, reversals, q10 factors)
+    table_build: tuple[str, ...] = ()  # rate tables (tables = on): built once over a v grid
+    table_curvature: tuple[str, ...] = ()  # f'' of each table, for the error bound
+    table_step: tuple[str, ...] = ()  # the state update from the tables
     size: int = 0  # how many nodes it has
 
 
@@ -189,6 +192,45 @@ def _current_lines(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporari
     return lines
 
 
+def _table_lines(
+    derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries
+) -> tuple[list[str], list[str], list[str]]:
+    """(build, step) lines for rate tables: inf and exp(A dt) of each gate over a v grid.
+
+    Build: with v_<channel> bound to the grid, each gate's steady state and one-step
+    decay factor, and their symbolic second derivatives (for the interpolation error
+    bound h^2/8 max|f''|). Step: the state update with both interpolated linearly
+    at the shared index (_i, _f) of each node's v.
+    """
+    if not derived.gates:
+        return [], [], []
+    build = _gate_rates(derived.gates, v, temporaries)
+    targets: list[tuple[str, sp.Expr]] = []
+    curvatures: list[tuple[str, sp.Expr]] = []
+    step: list[str] = ["# exact step with v frozen, inf and exp(-dt/tau) interpolated in the tables"]
+    for gate in derived.gates:
+        rates = {r.rate.symbol: r.expr.subs(V, v) for r in gate.rates}
+        inf = gate.inf.subs(V, v)
+        decay = sp.exp(gate.slope * DT).subs({derived.phi * DT: phi_dt, V: v})
+        state = str(gate.gate.state)
+        targets += [(f"_tab_inf_{state}", inf), (f"_tab_decay_{state}", decay)]
+        for label, expr in (("inf", inf), ("decay", decay)):
+            curvatures.append((f"_tab_d2{label}_{state}", sp.diff(expr.subs(rates), v, 2)))
+        inf_at = f"(_tab_inf_{state}[_i] + _f * _tab_dinf_{state}[_i])"
+        decay_at = f"(_tab_decay_{state}[_i] + _f * _tab_ddecay_{state}[_i])"
+        step.append(f"_inf = {inf_at}")
+        step.append(f"{state} = _inf + ({state} - _inf) * {decay_at}")
+    build += assignments(targets, temporaries)
+    curvature = assignments(curvatures, temporaries)
+    # The unguarded formula of f'' cancels badly near a removable singularity: leave
+    # 1 mV around each out of the maximum (the table is exact at its grid points there).
+    points = sorted({float(p.at) for g in derived.gates for r in g.rates for p in r.singular if p.at.is_number})
+    if points:
+        near = " | ".join(f"(np.abs({v} - ({at!r})) < 1.0)" for at in points)
+        curvature += [f"{name} = np.where({near}, np.nan, {name})" for name, _ in curvatures]
+    return build, curvature, step
+
+
 def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[str, ...]:
     """Names the step reads that are fixed for the run: parameters, reversals, q10 factors."""
     exprs = [derived.current, derived.conductance]
@@ -213,6 +255,7 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
+    table_build, table_curvature, table_step = _table_lines(derived, v, phi_dt, temporaries)
     return ChannelView(
         name=channel.name,
         origin=origin(channel.span),
@@ -225,6 +268,9 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         fused_current=tuple(_current_lines(derived, v, temporaries, SCALAR)),
         fused_advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, SCALAR)),
         inputs=_inputs(derived, v, phi_dt),
+        table_build=tuple(table_build),
+        table_curvature=tuple(table_curvature),
+        table_step=tuple(table_step),
     )
 
 

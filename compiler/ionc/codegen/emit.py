@@ -104,6 +104,7 @@ class ModuleView:
     cable: str
     backend: str
     fused_update: str
+    tables: bool
 
 
 def _environment() -> jinja2.Environment:
@@ -247,6 +248,8 @@ def module_view(
 ) -> ModuleView:
     cell = simulation.cell
     disc = cell.morphology
+    if simulation.tables and backend != "numpy":
+        raise fail(Code.E500, "tables = on works with the numpy backend only, for now", None)
     temporaries = Temporaries()
     origin = simulation.source
     parameters = _cell_parameters(cell, origin)
@@ -304,6 +307,7 @@ def module_view(
         runtime=runtime_source(),
         cable=cable_source() if disc.n > 1 else "",
         backend=backend,
+        tables=simulation.tables,
         fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",
     )
 

@@ -33,7 +33,8 @@ class IoncPrinter(NumPyPrinter):
         if exponent == -1:
             return f"1/{self.parenthesize(base, 50)}"
         if exponent.is_Integer and 2 <= int(exponent) <= 4:
-            return "*".join([self.parenthesize(base, 60)] * int(exponent))
+            # Parenthesised: the Mul printer may put this after a `/`.
+            return "(" + "*".join([self.parenthesize(base, 60)] * int(exponent)) + ")"
         text: str = super()._print_Pow(expr, rational=rational)
         return text
 

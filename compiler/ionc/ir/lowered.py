@@ -113,6 +113,7 @@ class Simulation:
     dt: float  # ms
     duration: float  # ms
     method: str
+    tables: bool  # rate tables: inf and exp(-dt/tau) of every gate, interpolated in v
     stimuli: tuple[Stimulus, ...]
     records: tuple[Record, ...]
     reports: tuple[Report, ...]

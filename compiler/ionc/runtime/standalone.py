@@ -25,6 +25,32 @@ def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = 0.0) -> list[fl
     return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
 
 
+class SimulationError(RuntimeError):
+    """A run that cannot go on (v left the rate tables' range, or blew up)."""
+
+
+def table_of(values: np.ndarray, batch: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A tabulated rate as one row (the same for the whole batch) and its differences."""
+    rows = np.broadcast_to(values, (batch, size))
+    if np.any(rows != rows[:1]):
+        raise SimulationError("tables = on needs the gates' parameters to be the same for the whole batch")
+    row = np.ascontiguousarray(rows[0])
+    return row, np.append(np.diff(row), 0.0)
+
+
+def table_index(v: np.ndarray, v0: float, dv: float, size: int, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index and fraction of v in the tables; outside their range is an error, never a clamp."""
+    x = (v - v0) * (1.0 / dv)
+    if x.min() < 0.0 or x.max() >= size - 1:
+        b, k = np.unravel_index(np.argmax(np.abs(v)), v.shape)
+        raise SimulationError(
+            f"v = {v[b, k]:.6g} mV at t = {t:g} ms (batch member {b}, node {k}) is outside the rate "
+            f"tables ({v0:g} to {v0 + (size - 1) * dv:g} mV): run without tables, or check dt and the parameters"
+        )
+    i = x.astype(np.intp)
+    return i, x - i
+
+
 def axial_laplacian(parent: np.ndarray, g_axial: np.ndarray) -> Any:
     """The tree's conductance Laplacian (uS) as a sparse matrix: I_axial = L @ v."""
     from scipy.sparse import coo_matrix
@@ -64,6 +90,8 @@ def result_json(result: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
             found = [spike_times(t, r) for r in rows]
             spikes[site] = found if batched else found[0]
     output: dict[str, Any] = {"t": t.tolist(), "traces": traces, "spikes": spikes}
+    if "table_error" in result:
+        meta = dict(meta, table_error=result["table_error"])
     if result.get("velocity"):
         output["velocity"] = result["velocity"]
     output["meta"] = meta

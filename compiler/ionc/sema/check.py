@@ -198,6 +198,9 @@ def _check_attrs(
 def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> None:
     scope: Scope = dict(CONSTANTS)
     _check_attrs(simulation.attrs, SIMULATION_ATTRS, scope, sink)
+    tables = simulation.attr("tables")
+    if tables is not None and not (isinstance(tables.value, syn.Name) and tables.value.id in ("on", "off")):
+        sink.error(Code.E303, "tables is 'on' or 'off'", tables.value.span)
     method = simulation.attr("method")
     if method is not None and not (isinstance(method.value, syn.Name) and method.value.id in METHODS):
         sink.error(Code.E303, f"unknown method '{method.value.span.text}'", method.value.span,

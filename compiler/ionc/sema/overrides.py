@@ -28,6 +28,9 @@ def parse_override(text: str) -> tuple[str, syn.Expr]:
         from ionc.diagnostics import fail
 
         raise fail(Code.E500, "--set expects NAME=VALUE, e.g. hh_na.gbar=100mS/cm2", Span(source, 0, len(text)))
+    if path.strip() == "tables" and value.strip() in ("on", "off"):  # keywords, not expressions
+        start = len(path) + 1 + (len(value) - len(value.lstrip()))
+        return "tables", syn.Name(id=value.strip(), span=Span(source, start, start + len(value.strip())))
     if not value.strip():
         from ionc.diagnostics import fail
 
@@ -66,7 +69,7 @@ def _apply(simulation: ir.SimulationDef, path: str, value: syn.Expr) -> ir.Simul
     cell = simulation.cell
     if head in ("", simulation.name.text):
         attrs = _replace_assign(simulation.attrs, tail, value)
-        if attrs is not None or tail in ("dt", "duration", "method"):
+        if attrs is not None or tail in ("dt", "duration", "method", "tables"):
             new = attrs or (*simulation.attrs, syn.Assign(name=syn.Ident(text=tail, span=value.span), value=value, span=value.span))
             return dataclasses.replace(simulation, attrs=new)
     if head in ("", cell.name.text, "cell"):

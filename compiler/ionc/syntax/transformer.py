@@ -112,6 +112,14 @@ class ToSyntax(Transformer[Token, syn.File]):
             name=self._ident(children[0]), value=children[1], regions=children[2], span=self._span(meta)
         )
 
+    def tables_stmt(self, meta: Meta, children: list[Token]) -> syn.Assign:
+        """`tables = on`: kept as an assignment of the name `on` or `off`, like `method`."""
+        keyword, _, switch = children
+        return syn.Assign(
+            name=self._ident(keyword), value=syn.Name(id=str(switch), span=self._token_span(switch)),
+            span=self._span(meta),
+        )
+
     def report_stmt(self, meta: Meta, children: list[Any]) -> syn.Report:
         return syn.Report(kind=self._ident(children[0]), start=children[1], end=children[2], span=self._span(meta))
 
