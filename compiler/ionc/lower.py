@@ -19,6 +19,7 @@ from ionc.symbolic.bridge import (
     GAS_CONSTANT,
     Lowerer,
     constant_value,
+    finite_float,
     internal_scale,
     symbol,
 )
@@ -57,7 +58,7 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
             sym = symbol(f"{prefix}_{name}")
             # A default may use earlier parameters: evaluated with their defaults.
             defaults = {p.symbol: p.value for p in parameters}
-            value = float(lowerer.to_internal(assign.value).subs(defaults))
+            value = finite_float(lowerer.to_internal(assign.value).subs(defaults), assign.value.span)
             parameters.append(low.Parameter(
                 name=name, symbol=sym, value=value, unit=u.internal_unit(dim)[0], span=assign.span,
             ))

@@ -197,53 +197,7 @@ class KnownBug:
     matches: Callable[[Outcome], bool]
 
 
-# What sympy raises when an infinite, undefined or complex constant reaches it.
-_NOT_FINITE = re.compile(
-    r"(TypeError: Cannot convert complex to float|TypeError: Invalid (NaN )?comparison.*"
-    r"|ValueError: The argument '.*' is not comparable\.)"
-)
-
-
-def _constant_not_finite(outcome: Outcome) -> bool:
-    # lower.py and symbolic/bridge.py build exact values: 1/0, 0/0, log(0), log(-1) become zoo, nan or
-    # complex numbers, which crash float() or sympy's Min/Max/comparisons; an E303 at the
-    # subexpression is due
-    if outcome.kind != "bug" or not re.search(r"/ionc/(lower|symbolic/bridge)\.py", outcome.detail):
-        return False
-    return _NOT_FINITE.fullmatch(outcome.detail.strip().splitlines()[-1]) is not None
-
-
-def _huge_exact_power(outcome: Outcome) -> bool:
-    # symbolic/bridge.py (_Binary): `left**right` has sympy compute e.g. 3**7625597484987 exactly
-    return (outcome.kind == "hang" and "/ionc/" in outcome.detail
-            and re.search(r"sympy/core/\w+\.py\", line \d+ in _eval_power", outcome.detail) is not None)
-
-
-def _singularity_analysis_fails(outcome: Outcome) -> bool:
-    # symbolic/singularities.py (singular_points): a rate with a pole inside min(), max() or `if`
-    # makes sympy's series/limit/comparisons raise instead of giving E401 or a guarded rate
-    if outcome.kind != "bug" or "/ionc/symbolic/singularities.py" not in outcome.detail:
-        return False
-    last = outcome.detail.strip().splitlines()[-1]
-    return re.match(r"(TypeError|ValueError|NotImplementedError)\b", last) is not None
-
-
-_KNOWN_BUG_MODEL = """channel c {{
-    nonspecific
-    g = 1 mS/cm2
-    e = -65 mV
-    {}
-}}
-"""
-KNOWN_BUGS = (
-    KnownBug("constant that is infinite, undefined or complex (1/0, 0/0, log(0), sqrt(-1))",
-             _KNOWN_BUG_MODEL.format("p = 1 / 0"), _constant_not_finite),
-    KnownBug("constant power too large to compute exactly (3 ^ 3 ^ 3 ^ 3)",
-             _KNOWN_BUG_MODEL.format("p = 3 ^ 3 ^ 3 ^ 3"), _huge_exact_power),
-    KnownBug("rate with a pole inside min(), max() or if",
-             _KNOWN_BUG_MODEL.format("gate m { alpha = 1 /ms * min(1, 1 / (v / 1 mV - 3)); beta = 1 /ms }"),
-             _singularity_analysis_fails),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()  # all fixed; add one here while a bug is open
 
 
 def assert_no_bug(path: Path, text: str) -> None:

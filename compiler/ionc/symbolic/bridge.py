@@ -9,14 +9,16 @@ internal scale of its dimension, so `0.1 /ms/mV * (v + 40 mV)` becomes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 import sympy as sp
 
-from ionc.diagnostics import DiagnosticSink
+from ionc.diagnostics import Code, DiagnosticSink, fail
 from ionc.sema import units as u
 from ionc.sema.dimensions import infer
+from ionc.source import Span
 from ionc.syntax import nodes as syn
 
 # CODATA 2018 exact values (SI), the ones NEURON's nrnunits.lib uses.
@@ -103,6 +105,8 @@ class Lowerer:
             case "/":
                 return left / right
             case "^":
+                if left.is_Number and right.is_Number:
+                    return _number_power(left, right)
                 return left**right
             case "and":
                 return sp.And(left, right)
@@ -127,7 +131,27 @@ class Lowerer:
         return rate * x / (1 - sp.exp(-x))  # exp_linear
 
 
+def _number_power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    """A power of two numbers: exact when small, else a float (3^3^3^3 would never finish)."""
+    if exponent.is_Integer and abs(int(exponent)) <= 64 and abs(base) < 10**6:
+        return base**exponent
+    try:
+        return sp.Float(float(base) ** float(exponent))
+    except (OverflowError, ZeroDivisionError):
+        return sp.zoo
+    except TypeError:  # a negative base to a fractional power: complex
+        return sp.nan
+
+
+def finite_float(value: sp.Expr, span: Span) -> float:
+    """A constant as a float; infinite, undefined or complex values are a model error."""
+    if value.is_number and value.is_finite and value.is_extended_real:
+        number = float(value)
+        if math.isfinite(number):
+            return number
+    raise fail(Code.E303, "this value is not a finite real number", span)
+
+
 def constant_value(expr: syn.Expr, lowerer: Lowerer) -> float:
     """A constant expression's value in internal units, as a float."""
-    value = lowerer.to_internal(expr)
-    return float(value)
+    return finite_float(lowerer.to_internal(expr), expr.span)

@@ -118,7 +118,11 @@ def _guard(rate: low.Rate, sink: DiagnosticSink) -> GuardedRate:
     try:
         points = singular_points(rate.expr, V)
     except PoleError as error:
-        sink.error(Code.E401, f"this rate is infinite at v = {float(error.at):g} mV", rate.span,
+        at = f"{float(error.at):g}" if error.at.is_number else str(error.at)
+        sink.error(Code.E401, f"this rate is infinite at v = {at} mV", rate.span,
                    "check the signs in the denominator")
+        points = ()
+    except (TypeError, ValueError, NotImplementedError):
+        # A shape sympy cannot analyse (a zero inside min, max or if): left unguarded.
         points = ()
     return GuardedRate(rate=rate, expr=rewrite_expm1(rate.expr), singular=points)
