@@ -133,3 +133,21 @@ def test_compile_set_with_wrong_dimension_exits_2(tmp_path: Path, ionc_env: dict
     assert done.returncode == EXIT_MODEL_ERROR, done.stderr
     assert "^" in done.stderr
     assert not target.exists()
+
+
+def test_a_numerical_blow_up_stops_with_the_time_and_place(tmp_path: Path) -> None:
+    """A negative leak makes v run away: the run stops with where and when, exit 3, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root / "compiler"), IONC_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "ionc", "run", str(root / "models" / "cells" / "hh_point.ionc"),
+         "--set", "leak.g=-50mS/cm2"],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )
+    assert result.returncode == 3
+    assert "blew up" in result.stderr and "soma(0.5)" in result.stderr and "t = 1.25 ms" in result.stderr
+    assert "Traceback" not in result.stderr and "RuntimeWarning" not in result.stderr

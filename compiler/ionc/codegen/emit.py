@@ -102,6 +102,9 @@ class ModuleView:
     reports: list[ReportView]
     runtime: str
     cable: str
+    section_names: list[str]
+    node_section: list[int]
+    node_x: list[float]
     backend: str
     fused_update: str
     tables: bool
@@ -306,6 +309,9 @@ def module_view(
         reports=[_report_view(r, disc) for r in simulation.reports],
         runtime=runtime_source(),
         cable=cable_source() if disc.n > 1 else "",
+        section_names=[s.name for s in disc.morphology.sections],
+        node_section=[int(k) for k in disc.section_index],
+        node_x=[round(float(x), 6) for x in disc.x],
         backend=backend,
         tables=simulation.tables,
         fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",

@@ -29,6 +29,35 @@ class SimulationError(RuntimeError):
     """A run that cannot go on (v left the rate tables' range, or blew up)."""
 
 
+def quiet_floating_point(function: Any) -> Any:
+    """Run without numpy's overflow warnings: blow-ups are caught by check_finite, with a place."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return function(*args, **kwargs)
+
+    wrapper.__doc__ = function.__doc__
+    wrapper.__name__ = function.__name__
+    return wrapper
+
+
+V_SANE_MV = 1e4  # beyond this, a membrane potential is a numerical blow-up
+
+
+def check_finite(v: np.ndarray, t: float, node_section: np.ndarray, node_x: np.ndarray,
+                 sections: list[str]) -> None:
+    """Stop with the time and place of a numerical blow-up (NaN, inf or |v| > V_SANE_MV)."""
+    bad = ~np.isfinite(v) | (np.abs(v) > V_SANE_MV)
+    if not bad.any():
+        return
+    b, k = np.argwhere(bad)[0]
+    place = f"{sections[node_section[k]]}({node_x[k]:.4g})"
+    raise SimulationError(
+        f"v = {v[b, k]:.6g} mV at {place} (node {k}, batch member {b}) by t = {t:g} ms: the simulation "
+        "blew up. Try a smaller dt, or check the parameters (a negative conductance or capacitance?)"
+    )
+
+
 def table_of(values: np.ndarray, batch: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """A tabulated rate as one row (the same for the whole batch) and its differences."""
     rows = np.broadcast_to(values, (batch, size))
