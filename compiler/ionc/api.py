@@ -50,10 +50,16 @@ def check_file(path: str | Path) -> None:
     from ionc.pipeline import derive_channels, front_end
 
     model = front_end(Path(path))
-    derive_channels(model.channels)
-    from ionc.show import lay_out_cells
+    derived = derive_channels(model.channels)
+    from ionc.lower import lower_simulation
 
-    lay_out_cells(model)
+    lowered = {name: d.channel for name, d in derived.items()}
+    for simulation in model.simulations:  # lays out each cell, places every location
+        lower_simulation(simulation, lowered)
+    if not model.simulations:
+        from ionc.show import lay_out_cells
+
+        lay_out_cells(model)
 
 
 def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from ionc.diagnostics import IoncError
 
 EXIT_MODEL_ERROR = 2
+PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 EXIT_RUN_ERROR = 3
 
 
@@ -54,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "plot", None) is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
+        print(f"error: --plot {args.plot}: use one of {', '.join(PLOT_FORMATS)}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "check": _check, "compile": _compile, "run": _run, "show": _show,
     }
@@ -71,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("error: the model file is nested too deeply to read", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    except BrokenPipeError:  # `ionc run ... | head`: the reader has gone, which is fine
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
     except RuntimeError as error:
         # SimulationError is defined in each generated module: recognised by name.
         if type(error).__name__ != "SimulationError":

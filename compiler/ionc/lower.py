@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
 from ionc.ir import resolved as ir
 from ionc.lower_morphology import expand_regions, lower_morphology
@@ -126,6 +127,13 @@ def _value(assign: syn.Assign | None, default: float, lowerer: Lowerer) -> float
     return default if assign is None else constant_value(assign.value, lowerer)
 
 
+def _positive(assign: syn.Assign | None, default: float, lowerer: Lowerer) -> float:
+    value = _value(assign, default, lowerer)
+    if value <= 0 and assign is not None:
+        raise fail(Code.E303, f"'{assign.name.text}' must be positive", assign.value.span)
+    return value
+
+
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
     defaults = {"temperature": 279.45, "cm": 1.0, "v_init": -65.0, "ra": 35.4}
@@ -160,8 +168,8 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
         name=simulation.name.text,
         source=simulation.span.source.path,
         cell=cell,
-        dt=_value(simulation.attr("dt"), 0.025, lowerer),
-        duration=_value(simulation.attr("duration"), 100.0, lowerer),
+        dt=_positive(simulation.attr("dt"), 0.025, lowerer),
+        duration=_positive(simulation.attr("duration"), 100.0, lowerer),
         method=DEFAULT_METHOD if method is None else method.value.span.text,
         tables=_switch(simulation.attr("tables")),
         stimuli=tuple(_stimulus(s, lowerer, cell) for s in simulation.stimuli),
@@ -187,6 +195,9 @@ def _x(location: syn.Location, lowerer: Lowerer, cell: low.Cell) -> float:
         return value
     disc = cell.morphology
     length = disc.length_um[disc.morphology.index(location.section_name)]
+    if not 0 <= value <= length * (1 + 1e-12):
+        raise fail(Code.E303, f"{location.section_name} is {length:g} um long; this distance is outside it",
+                   location.x.span)
     return min(max(value / length, 0.0), 1.0)
 
 

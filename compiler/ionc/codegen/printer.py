@@ -27,6 +27,17 @@ class IoncPrinter(NumPyPrinter):
     def _print_Pi(self, expr: Any) -> str:
         return "np.pi"
 
+    # Derivatives of abs, min, max and if (for dI/dv, slopes at singular points) bring in
+    # sign, Heaviside and DiracDelta; the last is zero wherever it is evaluated.
+    def _print_DiracDelta(self, expr: Any) -> str:
+        return "0.0"
+
+    def _print_Heaviside(self, expr: Any) -> str:
+        return f"np.heaviside({self._print(expr.args[0])}, 0.5)"
+
+    def _print_sign(self, expr: Any) -> str:
+        return f"np.sign({self._print(expr.args[0])})"
+
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         """1/x for x**-1 and x*x*x for small powers: cheaper than np.power."""
         base, exponent = expr.args

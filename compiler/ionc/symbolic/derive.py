@@ -91,6 +91,10 @@ def derive_gate(gate: low.Gate, phi: sp.Expr, sink: DiagnosticSink) -> DerivedGa
         )
         return None
     slope, constant = linear
+    if slope == 0 or _undefined(slope) or _undefined(constant):
+        sink.error(Code.E401, f"gate '{gate.name}' has no finite time constant (tau = 0, or a division by zero?)",
+                   gate.span)
+        return None
     inf = sp.cancel(-constant / slope) if gate.kind != "alpha_beta" else -constant / slope
     return DerivedGate(
         gate=gate,
@@ -114,7 +118,17 @@ def _linear_coefficients(rhs: sp.Expr, state: sp.Symbol) -> tuple[sp.Expr, sp.Ex
     return sp.factor_terms(slope), sp.factor_terms(constant)
 
 
+def _undefined(expr: sp.Expr) -> bool:
+    return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
+
+
 def _guard(rate: low.Rate, sink: DiagnosticSink) -> GuardedRate:
+    if rate.label == "tau" and rate.expr.is_zero:
+        sink.error(Code.E401, "tau is zero: a gate needs a positive time constant", rate.span)
+        return GuardedRate(rate=rate, expr=sp.Integer(1), singular=())
+    if _undefined(rate.expr):
+        sink.error(Code.E401, "this rate is infinite or undefined for every v (a division by zero?)", rate.span)
+        return GuardedRate(rate=rate, expr=sp.Integer(0), singular=())
     try:
         points = singular_points(rate.expr, V)
     except PoleError as error:
