@@ -281,3 +281,16 @@ def test_works_when_inlined_into_another_module() -> None:
     parent, g, diag, rhs = small_tree()
     solver = namespace["CableSolver"](parent, g)  # type: ignore[operator]
     np.testing.assert_allclose(solver.solve(diag, rhs), reference_solve(parent, g, diag, rhs), rtol=1e-12)
+
+
+def test_solve_scratch_matches_solve_and_falls_back_when_indefinite() -> None:
+    parent = np.arange(8) - 1
+    g = np.linspace(1.0, 2.0, 8)
+    rng = np.random.default_rng(3)
+    diag = axial_diagonal(parent, g)[None, :] + rng.uniform(0.1, 1.0, size=(3, 8))
+    rhs = rng.normal(size=(3, 8))
+    expected = reference_solve(parent, g, diag, rhs)
+    np.testing.assert_allclose(CableSolver(parent, g).solve_scratch(diag.copy(), rhs.copy()), expected, rtol=1e-12)
+    diag[1, 4] = -3.0  # indefinite: dptsv fails, the pivoting path must still solve it
+    expected = reference_solve(parent, g, diag, rhs)
+    np.testing.assert_allclose(CableSolver(parent, g).solve_scratch(diag.copy(), rhs.copy()), expected, rtol=1e-10)

@@ -422,6 +422,24 @@ class CableSolver:
             np.divide(rhs2, diag2, out=out2)
         return out
 
+    def solve_scratch(self, diag: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Like solve(diag, rhs, out=rhs), for the time loop: rhs is a (batch, n) C-contiguous
+        float64 temporary, overwritten with the solution. An unbranched cable then costs
+        one LAPACK call and two copies, without solve()'s checks."""
+        if self.scheme != "linear":
+            return self.solve(diag, rhs, out=rhs)
+        buf = self._linear_buffers(diag.shape[0])
+        e = buf["o"].reshape(-1)[1:]
+        np.copyto(buf["o"], buf["template"])
+        np.copyto(buf["d"], diag)  # kept intact for the careful path below
+        b = rhs.reshape(-1)
+        *_, x, info = _cable_dptsv(buf["d"].reshape(-1), e, b, 1, 1, 1)
+        if info != 0:  # not positive definite (b untouched): the careful path
+            return self.solve(diag, rhs, out=rhs)
+        if x is not b:
+            b[...] = x
+        return rhs
+
     def _linear_buffers(self, batch: int) -> dict:
         buf = self._buffers.get(batch)
         if buf is None:
