@@ -170,8 +170,9 @@ def _advance_lines(
         return []
     lines = _gate_rates(derived.gates, v, temporaries, dialect)
     lines.append("# exact step with v frozen: x = inf + (x - inf) * exp(-dt/tau)")
+    # exp(A dt) with A = -phi*(...): substituting -phi*dt by one hoisted symbol saves a negation.
     lines += assignments(
-        ((str(g.gate.state), g.update.subs({derived.phi * DT: phi_dt, V: v})) for g in derived.gates),
+        ((str(g.gate.state), g.update.subs({derived.phi * DT: -phi_dt, V: v})) for g in derived.gates),
         temporaries,
         dialect,
     )
@@ -211,7 +212,7 @@ def _table_lines(
     for gate in derived.gates:
         rates = {r.rate.symbol: r.expr.subs(V, v) for r in gate.rates}
         inf = gate.inf.subs(V, v)
-        decay = sp.exp(gate.slope * DT).subs({derived.phi * DT: phi_dt, V: v})
+        decay = sp.exp(gate.slope * DT).subs({derived.phi * DT: -phi_dt, V: v})
         state = str(gate.gate.state)
         targets += [(f"_tab_inf_{state}", inf), (f"_tab_decay_{state}", decay)]
         for label, expr in (("inf", inf), ("decay", decay)):
@@ -234,7 +235,7 @@ def _table_lines(
 def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[str, ...]:
     """Names the step reads that are fixed for the run: parameters, reversals, q10 factors."""
     exprs = [derived.current, derived.conductance]
-    exprs += [g.update.subs(derived.phi * DT, phi_dt) for g in derived.gates]
+    exprs += [g.update.subs(derived.phi * DT, -phi_dt) for g in derived.gates]
     exprs += [r.expr for g in derived.gates for r in g.rates]
     made = {V, v, DT} | {g.gate.state for g in derived.gates} | {r.rate.symbol for g in derived.gates for r in g.rates}
     return tuple(sorted({str(s) for e in exprs for s in e.free_symbols if s not in made}))
@@ -243,14 +244,14 @@ def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[s
 def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) -> ChannelView:
     channel = derived.channel
     v = sp.Symbol(f"v_{channel.name}", real=True)
-    phi_dt = sp.Symbol(f"{channel.name}_phi_dt", real=True)
+    phi_dt = sp.Symbol(f"{channel.name}_minus_phi_dt", real=True)
     constants: tuple[str, ...] = ()
     init: list[str] = []
     if derived.gates:
         constants = (
             f"# {channel.name}: temperature factor of the rates (q10)    [{origin(channel.span)}]",
             f"{derived.phi} = {code(channel.q10)}",
-            f"{phi_dt} = {derived.phi} * dt",
+            f"{phi_dt} = -{derived.phi} * dt  # the exact step's exp(-dt/tau) is exp({phi_dt} * (...))",
         )
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]

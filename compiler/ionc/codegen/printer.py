@@ -38,6 +38,17 @@ class IoncPrinter(NumPyPrinter):
     def _print_sign(self, expr: Any) -> str:
         return f"np.sign({self._print(expr.args[0])})"
 
+    def _as_ordered_terms(self, expr: sp.Expr, order: Any = None) -> list[sp.Expr]:
+        """A positive term first, so `b - a` is printed rather than `-a + b`: numpy then
+        does one subtraction instead of a negation and an addition."""
+        terms: list[sp.Expr] = list(super()._as_ordered_terms(expr, order=order))
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        if positive and terms[0].could_extract_minus_sign():
+            first = positive[0]
+            terms.remove(first)
+            terms.insert(0, first)
+        return terms
+
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         """1/x for x**-1 and x*x*x for small powers: cheaper than np.power."""
         base, exponent = expr.args
