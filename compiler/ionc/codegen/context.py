@@ -241,7 +241,11 @@ def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[s
     return tuple(sorted({str(s) for e in exprs for s in e.free_symbols if s not in made}))
 
 
-def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) -> ChannelView:
+def channel_view(
+    derived: DerivedChannel, nodes: str, temporaries: Temporaries, tables: bool = False, fused: bool = False
+) -> ChannelView:
+    """The code of one channel; table and fused-loop variants only when asked for (their
+    symbolic work, second derivatives in particular, costs compile time)."""
     channel = derived.channel
     v = sp.Symbol(f"v_{channel.name}", real=True)
     phi_dt = sp.Symbol(f"{channel.name}_minus_phi_dt", real=True)
@@ -256,7 +260,9 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
-    table_build, table_curvature, table_step = _table_lines(derived, v, phi_dt, temporaries)
+    table_build, table_curvature, table_step = (
+        _table_lines(derived, v, phi_dt, temporaries) if tables else ([], [], [])
+    )
     return ChannelView(
         name=channel.name,
         origin=origin(channel.span),
@@ -266,8 +272,8 @@ def channel_view(derived: DerivedChannel, nodes: str, temporaries: Temporaries) 
         init=tuple(init),
         current=tuple(_current_lines(derived, v, temporaries, VECTOR)),
         advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, VECTOR)),
-        fused_current=tuple(_current_lines(derived, v, temporaries, SCALAR)),
-        fused_advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, SCALAR)),
+        fused_current=tuple(_current_lines(derived, v, temporaries, SCALAR)) if fused else (),
+        fused_advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, SCALAR)) if fused else (),
         inputs=_inputs(derived, v, phi_dt),
         table_build=tuple(table_build),
         table_curvature=tuple(table_curvature),

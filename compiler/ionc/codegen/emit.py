@@ -266,7 +266,8 @@ def module_view(
         nodes[name] = np.concatenate(node_sets)[order]
         segment = np.concatenate([np.full(s.size, k) for k, s in enumerate(node_sets)])[order]
         index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
-        views.append(dataclasses.replace(channel_view(channels[name], index, temporaries), size=int(nodes[name].size)))
+        view = channel_view(channels[name], index, temporaries, simulation.tables, backend == "numba")
+        views.append(dataclasses.replace(view, size=int(nodes[name].size)))
         found, lines = _channel_parameters(placements, name)
         parameters += found
         if lines:
