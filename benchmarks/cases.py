@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+# Spike times as ../shared/BENCHMARKS.md defines them, the rule the generated modules carry.
+from ionc.runtime.standalone import spike_times
+
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = ROOT / "models" / "cells"
 
@@ -95,16 +98,6 @@ CASES: dict[str, Case] = {
 }
 
 ORDER = tuple(CASES)
-
-
-def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = 0.0) -> list[float]:
-    """Upward crossings of `threshold`, linearly interpolated between samples (BENCHMARKS.md)."""
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
-    below, above = v[:-1], v[1:]
-    k = np.nonzero((below < threshold) & (above >= threshold))[0]
-    fraction = (threshold - below[k]) / (above[k] - below[k])
-    return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
 
 
 def velocity_m_per_s(t: np.ndarray, v_near: np.ndarray, v_far: np.ndarray, distance_um: float) -> float:

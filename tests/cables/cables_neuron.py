@@ -24,20 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from neuron_reference import integrate, spike_times  # the shared NEURON run and crossing rule
 
 V_INIT_MV = -65.0
 ENA_MV, EK_MV = 50.0, -77.0
 SECONDORDER = {"backward_euler": 0, "crank_nicolson": 2}
-
-
-def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = 0.0) -> list[float]:
-    """Upward crossings of `threshold`, linearly interpolated between samples."""
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
-    below, above = v[:-1], v[1:]
-    k = np.nonzero((below < threshold) & (above >= threshold))[0]
-    fraction = (threshold - below[k]) / (above[k] - below[k])
-    return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
 
 
 @contextmanager
@@ -78,21 +69,6 @@ def _insert_hh(h: Any, sections: Sequence[Any]) -> None:
             seg.ena = ENA_MV
             seg.ek = EK_MV
     h.usetable_hh = 0
-
-
-def _integrate(h: Any, method: str, dt: float, tstop: float, cvode_atol: float) -> None:
-    if method == "cvode":
-        h.cvode_active(1)
-        h.cvode.atol(cvode_atol)
-        h.cvode.rtol(0.0)
-        h.cvode.condition_order(2)
-    else:
-        h.cvode_active(0)
-        h.secondorder = SECONDORDER[method]
-        h.dt = dt
-    h.tstop = tstop
-    h.finitialize(V_INIT_MV)
-    h.continuerun(tstop)
 
 
 def _record_spikes(h: Any, segments: Sequence[Any], sec_of: Sequence[Any]) -> tuple[Any, list[Any], list[Any], list[Any]]:
@@ -165,7 +141,7 @@ def run_axon(axon: Axon, method: str, dt: float = 0.01, cvode_atol: float = 1e-8
             stim.delay, stim.dur, stim.amp = axon.delay_ms, axon.dur_ms, axon.amp_na
             segments = [sec(x) for x in axon.record_x]
             t_vec, v_vecs, detectors, detected = _record_spikes(h, segments, [sec, sec])
-            _integrate(h, method, dt, axon.tstop_ms, cvode_atol)
+            integrate(h, method, dt, axon.tstop_ms, cvode_atol)
             spikes = _spikes_of(method, t_vec, v_vecs, detected)
             del detectors, stim, segments, t_vec, v_vecs, detected
         finally:
@@ -216,7 +192,7 @@ def run_swc_soma_step(swc: Path, nseg: int | None, method: str, *, ra: float = 1
             stim = h.IClamp(soma(0.5))
             stim.delay, stim.dur, stim.amp = delay, dur, amp
             t_vec, v_vecs, detectors, detected = _record_spikes(h, [soma(0.5)], [soma])
-            _integrate(h, method, dt, tstop, 1e-8)
+            integrate(h, method, dt, tstop, 1e-8)
             spikes = _spikes_of(method, t_vec, v_vecs, detected)[0]
             del detectors, stim, t_vec, v_vecs, detected, soma
         finally:
