@@ -12,6 +12,7 @@ the simulation alone. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import statistics
@@ -84,6 +85,10 @@ def agreement(case: Case, ionc: Any, on: Any, off: Any) -> tuple[bool, str]:
         parts.append(f"NEURON tables {label} {value['total']} ({100 * relative:.2f}%, "
                      f"first cell {value['first_firing_cell']})")
     return ok, "; ".join(parts)
+
+
+def _with_tables(case: Case) -> Case:
+    return dataclasses.replace(case, overrides=(*case.overrides, "tables=on"))
 
 
 def bench_case(
@@ -252,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not time NEURON with rate tables off (still run once for case A's check)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold compile in a fresh process")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--tables", action="store_true",
+                        help="ionc with its rate tables (tables = on; exact rates otherwise)")
     parser.add_argument("--backend", choices=("numpy", "numba"), default="numpy",
                         help="ionc backend: numpy (default) or numba (the fused loop, needs numba)")
     args = parser.parse_args(argv)
@@ -272,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         log("NEURON is not installed (pip install neuron): only ionc is timed")
     info = machine.describe(neuron_side.version() if have_neuron else None)
     results = [
-        bench_case(CASES[k], args.repeats, not args.no_tables_off, not args.no_cold, log, args.backend) for k in keys
+        bench_case(_with_tables(CASES[k]) if args.tables else CASES[k], args.repeats, not args.no_tables_off,
+                   not args.no_cold, log, args.backend)
+        for k in keys
     ]
 
     print(markdown(results, info, args.repeats) if args.markdown else text_table(results, info, args.repeats))

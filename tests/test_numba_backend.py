@@ -51,3 +51,20 @@ def test_space_time_pictures_still_work_with_numba() -> None:
     _, raw = run_simulation(CELLS / "squid_axon.ionc", overrides=["axon.compartments=100"], space_time=True,
                             backend="numba")
     assert raw["space_time"]["v"].shape[2] == raw["space_time"]["distance_um"].size
+
+
+def test_numba_with_tables_matches_numpy_with_tables() -> None:
+    overrides = ["axon.compartments=200", "tables=on"]
+    numpy_output, numpy_raw = run_simulation(CELLS / "squid_axon.ionc", overrides=overrides)
+    numba_output, numba_raw = run_simulation(CELLS / "squid_axon.ionc", overrides=overrides, backend="numba")
+    for site, trace in numpy_raw["traces"].items():
+        assert np.max(np.abs(trace - numba_raw["traces"][site])) < TRACE_TOLERANCE_MV, site
+    assert numba_output["meta"]["table_error"] == numpy_output["meta"]["table_error"]
+
+
+def test_numba_stops_when_v_leaves_the_tables() -> None:
+    from ionc.api import compile_file
+
+    module = compile_file(CELLS / "hh_point.ionc", overrides=["tables=on", "v_init=-150mV"], backend="numba").load()
+    with pytest.raises(RuntimeError, match="outside the rate tables"):
+        module.simulate()

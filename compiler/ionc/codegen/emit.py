@@ -251,8 +251,6 @@ def module_view(
 ) -> ModuleView:
     cell = simulation.cell
     disc = cell.morphology
-    if simulation.tables and backend != "numpy":
-        raise fail(Code.E500, "tables = on works with the numpy backend only, for now", None)
     temporaries = Temporaries()
     origin = simulation.source
     parameters = _cell_parameters(cell, origin)
