@@ -124,14 +124,16 @@ def run_simulation(path: str | Path, simulation: str | None = None, overrides: S
     compiled = compile_file(path, simulation, overrides, backend=backend)
     module = load_compiled(compiled, path, simulation, overrides, backend)
     values = dict(parameters or {})
+    swept: dict[str, Any] = {}
     if sweeps:
         from ionc.sweep import parse_sweeps
 
-        values.update(parse_sweeps(sweeps, module.PARAMETER_UNITS))
+        swept = parse_sweeps(sweeps, module.PARAMETER_UNITS)
+        values.update(swept)
     result: dict[str, Any] = module.simulate(values, space_time=space_time)
     timing = {"compile_s": compiled.compile_s, "simulate_s": result["simulate_s"]}
     meta = dict(module.META, timing=timing)
-    if sweeps:
-        meta["sweep"] = {name: values[name].tolist() for name in values if name in module.PARAMETERS}
+    if swept:
+        meta["sweep"] = {name: array.tolist() for name, array in swept.items()}
     output: dict[str, Any] = module.result_json(result, meta)
     return output, result

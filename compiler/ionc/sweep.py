@@ -43,8 +43,8 @@ def _axis(text: str, units: Mapping[str, str]) -> tuple[str, list[float]]:
                    did_you_mean(name, units) or f"parameters: {', '.join(units)}")
     low_text, high_text, count_text = spec.split(":")
     count_start = len(text) - len(count_text)
-    if not count_text.strip().isdigit() or int(count_text) < 1:
-        raise fail(Code.E303, "the number of values is a whole number of at least 1",
+    if not count_text.strip().isdigit() or not 1 <= int(count_text) <= MAX_BATCH:
+        raise fail(Code.E303, f"the number of values is a whole number from 1 to {MAX_BATCH}",
                    Span(source, count_start, len(text)))
     unit = units[name]
     start = len(name) + 1 + (len(text.partition("=")[0]) - len(name))

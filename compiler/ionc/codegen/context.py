@@ -260,6 +260,8 @@ def channel_view(
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
+        # one value per node even where inf does not depend on v
+        init += [f"{g.gate.state} = np.broadcast_to({g.gate.state}, {v}.shape).copy()" for g in derived.gates]
     table_build, table_curvature, table_step = (
         _table_lines(derived, v, phi_dt, temporaries) if tables else ([], [], [])
     )

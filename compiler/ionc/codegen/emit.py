@@ -50,8 +50,6 @@ def _membrane_sum(full: list[str], nodes: int, partial: bool) -> MembraneSum:
     conductance = " + ".join(f"g_{c}" for c in full)
     if partial:
         return MembraneSum(f"{zeros} + {current}", f"{zeros} + {conductance}")
-    if len(full) == 1:  # a gateless channel's g is one value per batch member
-        conductance = f"np.broadcast_to({conductance}, (batch, {nodes}))"
     return MembraneSum(current, conductance)
 
 
@@ -181,6 +179,29 @@ def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.
     return f"{'_'.join(record.variable)}[:, {int(where[0])}]"
 
 
+def _check_generated_names(parameters: list[ParameterView], views: list[ChannelView]) -> None:
+    """Two things with one name in the generated code (channel `a` with parameter `b_c`
+    and channel `a_b` with parameter `c`) would silently share a variable."""
+    seen: dict[str, str] = {}
+    names = [(p.var, p.key) for p in parameters] + [(s, f"{v.name} state") for v in views for s in v.states]
+    for name, what in names:
+        if name in seen and seen[name] != what:
+            raise fail(Code.E206, f"'{seen[name]}' and '{what}' would both be '{name}' in the generated code; "
+                       "rename one", None)
+        seen[name] = what
+
+
+def _check_tables_possible(per_node: list[str], views: list[ChannelView]) -> None:
+    """A table is one function of v: a gate parameter that differs between regions has none."""
+    varying = {line.split(" = ", 1)[0] for line in per_node}
+    for view in views:
+        built = " ".join(view.table_build)
+        clash = sorted(name for name in varying & set(view.inputs) if name in built)
+        if clash:
+            raise fail(Code.E303, f"tables = on: '{clash[0]}' differs between regions, so the gates of "
+                       f"{view.name} have no single table; give it one value or run without tables", None)
+
+
 def _by_channel(placements: tuple[low.Placement, ...]) -> dict[str, list[low.Placement]]:
     grouped: dict[str, list[low.Placement]] = {}
     for placement in placements:
@@ -209,7 +230,7 @@ def _channel_parameters(placements: list[low.Placement], name: str) -> tuple[lis
             var = f"_{parameter.symbol}_{k}"
             views.append(ParameterView(key, var, value, parameter.unit, parameter.span.location().rsplit(":", 1)[0]))
             parts.append(var)
-        lines.append(f"{parameter.symbol} = np.hstack([{', '.join(parts)}])[:, SEGMENT_{name}]")
+        lines.append(f"{parameter.symbol} = np.hstack(np.broadcast_arrays({', '.join(parts)}))[:, SEGMENT_{name}]")
     return views, lines
 
 
@@ -273,6 +294,9 @@ def module_view(
             segments.append((name, [int(k) for k in segment]))
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
+    _check_generated_names(parameters, views)
+    if simulation.tables:
+        _check_tables_possible(per_node, views)
     cj_factor, v_factor, comment = METHOD_UPDATE[simulation.method]
     return ModuleView(
         title=f"{cell.name}: simulation {simulation.name}",

@@ -95,6 +95,19 @@ IoncPrinter._print_Piecewise = _print_piecewise  # type: ignore[attr-defined]
 class ScalarPrinter(IoncPrinter):
     """For the fused (numba) loop: one value at a time, so `a if c else b` for conditions."""
 
+    def _print_And(self, expr: Any) -> str:
+        return "(" + " and ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr: Any) -> str:
+        return "(" + " or ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr: Any) -> str:
+        return f"(not {self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr: Any) -> str:
+        x = self._print(expr.args[0])
+        return f"(1.0 if {x} > 0 else (0.5 if {x} == 0 else 0.0))"
+
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         *pieces, (last, _) = expr.args
         text = self._print(last)

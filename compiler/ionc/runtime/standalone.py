@@ -70,14 +70,18 @@ def table_of(values: np.ndarray, batch: int, size: int) -> tuple[np.ndarray, np.
 def table_index(v: np.ndarray, v0: float, dv: float, size: int, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Index and fraction of v in the tables; outside their range is an error, never a clamp."""
     x = (v - v0) * (1.0 / dv)
-    if x.min() < 0.0 or x.max() >= size - 1:
-        b, k = np.unravel_index(np.argmax(np.abs(v)), v.shape)
-        raise SimulationError(
-            f"v = {v[b, k]:.6g} mV at t = {t:g} ms (batch member {b}, node {k}) is outside the rate "
-            f"tables ({v0:g} to {v0 + (size - 1) * dv:g} mV): run without tables, or check dt and the parameters"
-        )
+    if not (x.min() >= 0.0 and x.max() < size - 1):  # NaN fails this too
+        b, k = np.argwhere(~((x >= 0.0) & (x < size - 1)))[0]
+        outside_tables(float(v[b, k]), t, int(b), int(k), v0, dv, size)
     i = x.astype(np.intp)
     return i, x - i
+
+
+def outside_tables(value: float, t: float, b: int, k: int, v0: float, dv: float, size: int) -> None:
+    raise SimulationError(
+        f"v = {value:.6g} mV at t = {t:g} ms (batch member {b}, node {k}) is outside the rate "
+        f"tables ({v0:g} to {v0 + (size - 1) * dv:g} mV): run without tables, or check dt and the parameters"
+    )
 
 
 def axial_laplacian(parent: np.ndarray, g_axial: np.ndarray) -> Any:

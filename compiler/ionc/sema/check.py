@@ -83,15 +83,10 @@ def _quiet() -> DiagnosticSink:
 
 def constant_parameters(channel: ir.ChannelDef) -> tuple[str, ...]:
     """Parameters that do not depend on v or temperature: the ones an insert may set."""
-    runtime = set(RUNTIME_NAMES)
-    constants = []
-    for assign in channel.assigns:
-        used = set(names_in(assign.value))
-        if used & runtime:
-            runtime.add(assign.name.text)
-        else:
-            constants.append(assign.name.text)
-    return tuple(constants)
+    # A default that uses another name (g = 3 * gunit) is derived, not settable: it follows
+    # the values it is made of, when they are set or swept.
+    runtime = set(RUNTIME_NAMES) | {a.name.text for a in channel.assigns}
+    return tuple(a.name.text for a in channel.assigns if not set(names_in(a.value)) & runtime)
 
 
 def names_in(expr: syn.Expr) -> Iterable[str]:

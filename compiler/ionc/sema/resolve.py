@@ -131,11 +131,17 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     )
 
 
+RESERVED_CHANNELS = ("membrane", "axial", "stimulus")  # i_membrane, g_axial, ... in generated code
+
+
 def _check_generated_names(
     node: syn.Channel, assigns: tuple[syn.Assign, ...], gates: tuple[ir.GateDef, ...], sink: DiagnosticSink
 ) -> None:
     """Parameter names that would clash with names ionc generates for this channel."""
-    generated = {"phi", "phi_dt"} | {
+    if node.name.text in RESERVED_CHANNELS:
+        sink.error(Code.E206, f"'{node.name.text}' is a name ionc uses in generated code; name the channel "
+                   "otherwise", node.name.span)
+    generated = {"phi", "minus_phi_dt"} | {
         f"{label}_{gate.name.text}" for gate in gates for label in ("alpha", "beta", "inf", "tau", "ode")
     }
     for assign in assigns:

@@ -110,7 +110,7 @@ def _linear_coefficients(rhs: sp.Expr, state: sp.Symbol) -> tuple[sp.Expr, sp.Ex
     """(A, B) with rhs == A*state + B, or None if rhs is not linear in state."""
     expanded = sp.expand(rhs)
     slope = sp.diff(expanded, state)
-    if slope.has(state) or slope == 0:
+    if slope.has(state):
         return None
     constant = sp.expand(expanded - slope * state)
     if constant.has(state):
