@@ -30,10 +30,6 @@ def plot_run(output: dict[str, Any], raw: dict[str, Any], path: Path, title: str
     plt.close(figure)
 
 
-def plot_traces(output: dict[str, Any], path: Path, title: str = "") -> None:
-    plot_run(output, {}, path, title)
-
-
 def _traces(axes: Any, output: dict[str, Any]) -> None:
     for site, trace in output["traces"].items():
         rows = trace if trace and isinstance(trace[0], list) else [trace]

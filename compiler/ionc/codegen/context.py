@@ -126,7 +126,7 @@ def rate_lines(
     lines += assignments([(name, expr.subs(v, d_safe + first.at))], temporaries, dialect)
     for point in rate.singular:
         offset = d - (point.at - first.at)
-        taylor = point.value + sp.UnevaluatedExpr(point.slope) * sp.UnevaluatedExpr(offset)
+        taylor = _numeric(point.value) + sp.UnevaluatedExpr(_numeric(point.slope)) * sp.UnevaluatedExpr(offset)
         condition = f"np.abs({code(offset)}) < {GUARD_WIDTH!r}"
         lines.append(f"{name} = {dialect.select(condition, dialect.code(taylor), name)}")
     return lines
@@ -148,8 +148,13 @@ def _exact_point_guard(
         "_d_safe = _d + _at",
     ]
     lines += assignments([(name, expr.subs(v, d_safe + point.at))], temporaries, dialect)
-    lines.append(f"{name} = {dialect.select('_at', code(point.value), name)}")
+    lines.append(f"{name} = {dialect.select('_at', code(_numeric(point.value)), name)}")
     return lines
+
+
+def _numeric(value: sp.Expr) -> sp.Expr:
+    """An exact constant (exp(2), tanh(1)) as one float, not a call in every step."""
+    return sp.Float(value) if value.is_number else value
 
 
 def _gate_rates(
@@ -196,7 +201,7 @@ def _current_lines(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporari
 def _table_lines(
     derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries
 ) -> tuple[list[str], list[str], list[str]]:
-    """(build, step) lines for rate tables: inf and exp(A dt) of each gate over a v grid.
+    """(build, curvature, step) lines for rate tables: inf and exp(A dt) of each gate over a v grid.
 
     Build: with v_<channel> bound to the grid, each gate's steady state and one-step
     decay factor, and their symbolic second derivatives (for the interpolation error

@@ -316,8 +316,8 @@ def module_view(
         cm=[float(c) for c in disc.cm_uF_cm2],
         parent=[int(p) for p in disc.parent],
         g_axial=[float(g) for g in disc.g_axial_uS],
-        path_nodes=_longest_path(disc),
-        distance=[float(d) for d in disc.distance_um[_longest_path(disc)]],
+        path_nodes=(path := _longest_path(disc)),
+        distance=[float(d) for d in disc.distance_um[path]],
         membrane_sum=_membrane_sum(
             [c for c, i in nodes.items() if i.size == disc.n], disc.n, any(i.size != disc.n for i in nodes.values())
         ),

@@ -45,7 +45,8 @@ def _texts(path: Path) -> list[str]:
 
 def cache_key(path: Path, simulation: str | None, overrides: Sequence[str], version: str, extra: str) -> str:
     digest = hashlib.sha256()
-    for part in (version, extra, str(simulation), *overrides, *_texts(path)):
+    # The path as typed too: generated comments name it.
+    for part in (version, extra, str(path), str(simulation), *overrides, *_texts(path)):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:32]

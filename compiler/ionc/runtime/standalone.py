@@ -84,20 +84,6 @@ def outside_tables(value: float, t: float, b: int, k: int, v0: float, dv: float,
     )
 
 
-def axial_laplacian(parent: np.ndarray, g_axial: np.ndarray) -> Any:
-    """The tree's conductance Laplacian (uS) as a sparse matrix: I_axial = L @ v."""
-    from scipy.sparse import coo_matrix
-
-    child = np.flatnonzero(parent >= 0)
-    up = parent[child]
-    g = g_axial[child]
-    n = parent.size
-    rows = np.concatenate([child, up, child, up])
-    cols = np.concatenate([up, child, child, up])
-    values = np.concatenate([-g, -g, g, g])
-    return coo_matrix((values, (rows, cols)), shape=(n, n)).tocsr()
-
-
 def conduction_velocity(t: np.ndarray, v_pair: np.ndarray, distance_um: float) -> Any:
     """m/s from the first spike at each of two nodes; None where either does not fire."""
     speeds: list[float | None] = []

@@ -1,10 +1,12 @@
 """Removable singularities of rate expressions, found and guarded automatically.
 
 HH's alpha_m = 0.1 (v + 40) / (1 - exp(-(v + 40)/10)) is 0/0 at v = -40 mV.
-Modellers used to write `vtrap` by hand; here sympy finds every real zero of
-every denominator, checks that the numerator vanishes too (a removable
-singularity; a true pole is an error), and computes the limit and the slope
-there by Taylor coefficients. The emitted code evaluates the expression
+Modellers used to write `vtrap` by hand; here ionc finds the real zeros of
+each denominator of the shapes rates have (a + b exp(c v + d), and
+polynomials up to degree 2; other shapes are left unguarded rather than
+handed to sympy's general solver), checks that the numerator vanishes too (a
+removable singularity; a true pole is an error), and computes the limit and
+the slope there by Taylor coefficients. The emitted code evaluates the expression
 (with `1 - exp(x)` rewritten as `-expm1(x)`, accurate near the point) and,
 within `GUARD_WIDTH` of the point, the first-order Taylor polynomial, which
 equals the limit exactly at the point.
