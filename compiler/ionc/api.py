@@ -47,19 +47,9 @@ def _compiler_fingerprint() -> str:
 
 def check_file(path: str | Path) -> None:
     """Parse, resolve, check units and derive every channel; raise IoncError with every problem."""
-    from ionc.pipeline import derive_channels, front_end
+    from ionc.pipeline import check_model, front_end
 
-    model = front_end(Path(path))
-    derived = derive_channels(model.channels)
-    from ionc.lower import lower_simulation
-
-    lowered = {name: d.channel for name, d in derived.items()}
-    for simulation in model.simulations:  # lays out each cell, places every location
-        lower_simulation(simulation, lowered)
-    if not model.simulations:
-        from ionc.show import lay_out_cells
-
-        lay_out_cells(model)
+    check_model(front_end(Path(path)))
 
 
 def generate_source(path: str | Path, simulation: str | None = None, overrides: Sequence[str] = (),

@@ -12,6 +12,7 @@ from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
 from ionc.ir import resolved as ir
 from ionc.lower_morphology import expand_regions, lower_morphology
+from ionc.morphology import Discretization
 from ionc.sema import units as u
 from ionc.sema.check import constant_parameters
 from ionc.symbolic.bridge import (
@@ -134,10 +135,24 @@ def _positive(assign: syn.Assign | None, default: float, lowerer: Lowerer) -> fl
     return value
 
 
+CELL_DEFAULTS = {"temperature": 279.45, "cm": 1.0, "v_init": -65.0, "ra": 35.4}  # K, uF/cm2, mV, ohm*cm
+
+
+def cell_values(cell: ir.CellDef, lowerer: Lowerer) -> dict[str, float]:
+    """temperature, cm, v_init and ra of a cell, as given or NEURON's defaults (6.3 degC)."""
+    return {name: _value(cell.attr(name), default, lowerer) for name, default in CELL_DEFAULTS.items()}
+
+
+def lay_out(cell: ir.CellDef) -> Discretization:
+    """A cell's compartments alone (for `ionc show --morphology` and checks)."""
+    lowerer = base_lowerer()
+    values = cell_values(cell, lowerer)
+    return lower_morphology(cell, values["ra"], values["cm"], lowerer)
+
+
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
-    defaults = {"temperature": 279.45, "cm": 1.0, "v_init": -65.0, "ra": 35.4}
-    values = {name: _value(cell.attr(name), defaults[name], lowerer) for name in defaults}
+    values = cell_values(cell, lowerer)
     return low.Cell(
         name=cell.name.text,
         temperature=values["temperature"],

@@ -65,6 +65,21 @@ def derive_channels(channels: Sequence[ir.ChannelDef]) -> dict[str, DerivedChann
     return derived
 
 
+def check_model(model: ir.Model) -> None:
+    """Everything short of generating code: derive each channel, lower each simulation
+    (which lays out its cell and places its locations), lay out cells without one."""
+    from ionc.lower import lay_out, lower_simulation
+
+    derived = derive_channels(model.channels)
+    lowered = {name: d.channel for name, d in derived.items()}
+    for simulation in model.simulations:
+        lower_simulation(simulation, lowered)
+    simulated = {s.cell.name.text for s in model.simulations}
+    for cell in model.cells:
+        if cell.name.text not in simulated:
+            lay_out(cell)
+
+
 def generate(simulation: ir.SimulationDef, version: str, module_file: str, backend: str = "numpy") -> str:
     """lower -> derive -> emit: the source text of the standalone module."""
     from ionc.codegen.emit import module_view, render_module

@@ -24,21 +24,9 @@ def show_file(path: Path) -> str:
 
 def lay_out_cells(model: ir.Model) -> dict[str, Discretization]:
     """Every cell's compartments; a layout error (E501) raised here."""
-    from ionc.lower import base_lowerer
-    from ionc.lower_morphology import lower_morphology
-    from ionc.symbolic.bridge import constant_value
+    from ionc.lower import lay_out
 
-    layouts = {}
-    for cell in model.cells:
-        lowerer = base_lowerer()
-        ra, cm = cell.attr("ra"), cell.attr("cm")
-        layouts[cell.name.text] = lower_morphology(
-            cell,
-            constant_value(ra.value, lowerer) if ra is not None else 35.4,
-            constant_value(cm.value, lowerer) if cm is not None else 1.0,
-            lowerer,
-        )
-    return layouts
+    return {cell.name.text: lay_out(cell) for cell in model.cells}
 
 
 def show_morphology(path: Path) -> str:
