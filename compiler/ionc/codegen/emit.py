@@ -104,6 +104,7 @@ class ModuleView:
     node_section: list[int]
     node_x: list[float]
     backend: str
+    fused_args: list[tuple[str, str]]  # (parameter of _fused_loop, what simulate() passes)
     fused_update: str
     tables: bool
 
@@ -200,6 +201,35 @@ def _check_tables_possible(per_node: list[str], views: list[ChannelView]) -> Non
         if clash:
             raise fail(Code.E303, f"tables = on: '{clash[0]}' differs between regions, so the gates of "
                        f"{view.name} have no single table; give it one value or run without tables", None)
+
+
+def _fused_args(nodes: int, views: list[ChannelView], simulation: low.Simulation, tables: bool) -> list[tuple[str, str]]:
+    """The fused loop's parameters and the values simulate() passes, listed once for both templates."""
+    cable = nodes > 1
+    args = [
+        ("n_steps", "n_steps"), ("dt", "dt"), ("v", "v"),
+        ("capacitance_over_dt", f"_full(capacitance_over_dt, batch, {nodes})"),
+        ("area_factor", "area_factor[0]"),
+        ("parent", "PARENT" if cable else "np.array([-1])"),
+        ("g_axial", "G_AXIAL_US" if cable else "np.zeros(1)"),
+        ("axial_sum", "axial_sum[0]" if cable else "np.zeros(1)"),
+    ]
+    for view in views:
+        args.append((f"nodes_{view.name}", f"NODES_{view.name}" if view.nodes else f"np.arange({nodes})"))
+        args += [(f"S_{state}", state) for state in view.states]
+        args += [(f"in_{view.name}_{name}", f"_full({name}, batch, {view.size})") for name in view.inputs]
+    for stimulus in simulation.stimuli:
+        args += [(f"{stimulus.name}_{part}", f"_full({stimulus.name}_{part}, batch, 1)[:, 0]")
+                 for part in ("amplitude", "delay", "end")]
+    args += [(f"trace_{k}", f"trace_{k}") for k in range(len(simulation.records))]
+    args += [(f"report_{k}", f"report_{k}") for k in range(len(simulation.reports))]
+    if tables:
+        args += [("table_v0", "TABLE_V0"), ("table_dv", "TABLE_DV"), ("table_n", "TABLE_N")]
+        for view in views:
+            for state in view.states:
+                args += [(f"_tab_{kind}_{state}", f"_tab_{kind}_{state}")
+                         for kind in ("inf", "dinf", "decay", "ddecay")]
+    return args
 
 
 def _by_channel(placements: tuple[low.Placement, ...]) -> dict[str, list[low.Placement]]:
@@ -336,6 +366,7 @@ def module_view(
         node_section=[int(k) for k in disc.section_index],
         node_x=[round(float(x), 6) for x in disc.x],
         backend=backend,
+        fused_args=_fused_args(disc.n, views, simulation, tables=simulation.tables) if backend == "numba" else [],
         tables=simulation.tables,
         fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",
     )
