@@ -24,6 +24,8 @@ deleted when a run returns. Only import this module after
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,32 @@ def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = THRESHOLD_MV) -
     return crossings(np.asarray(t, dtype=float), np.asarray(v, dtype=float), threshold)
 
 
+@contextmanager
+def neuron_globals() -> Iterator[Any]:
+    """`h` with stdrun loaded; every global a run here changes is restored on exit, so
+    the NEURON tests of one session do not see each other's settings."""
+    from neuron import h
+
+    h.load_file("stdrun.hoc")
+    saved = {
+        "usetable_hh": h.usetable_hh, "celsius": h.celsius, "dt": h.dt, "tstop": h.tstop,
+        "secondorder": h.secondorder, "cvode_active": h.cvode.active(), "atol": h.cvode.atol(),
+        "rtol": h.cvode.rtol(), "condition_order": h.cvode.condition_order(),
+    }
+    try:
+        yield h
+    finally:
+        h.cvode_active(saved["cvode_active"])
+        h.cvode.atol(saved["atol"])
+        h.cvode.rtol(saved["rtol"])
+        h.cvode.condition_order(int(saved["condition_order"]))
+        h.secondorder = saved["secondorder"]
+        h.usetable_hh = saved["usetable_hh"]
+        h.celsius = saved["celsius"]
+        h.dt = saved["dt"]
+        h.tstop = saved["tstop"]
+
+
 def integrate(h: Any, method: str, dt: float, tstop: float, cvode_atol: float) -> None:
     """finitialize and run NEURON with a fixed-step scheme or CVODE (crossings located by NEURON)."""
     if method == "cvode":
@@ -98,20 +126,11 @@ def run_case_a(method: str = "backward_euler", gnabar: float | None = None) -> N
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    from neuron import h
+    with neuron_globals() as h:
+        return _run_case_a(h, method, gnabar)
 
-    h.load_file("stdrun.hoc")
-    saved = {
-        "usetable_hh": h.usetable_hh,
-        "celsius": h.celsius,
-        "dt": h.dt,
-        "tstop": h.tstop,
-        "secondorder": h.secondorder,
-        "cvode_active": h.cvode.active(),
-        "atol": h.cvode.atol(),
-        "rtol": h.cvode.rtol(),
-        "condition_order": h.cvode.condition_order(),
-    }
+
+def _run_case_a(h: Any, method: str, gnabar: float | None) -> NeuronRun:
     soma = h.Section(name="ionc_case_a_soma")
     try:
         soma.L = DIAMETER_UM
@@ -153,13 +172,4 @@ def run_case_a(method: str = "backward_euler", gnabar: float | None = None) -> N
         del detector, stim, t_vec, v_vec, detected, segment
         return result
     finally:
-        h.cvode_active(saved["cvode_active"])
-        h.cvode.atol(saved["atol"])
-        h.cvode.rtol(saved["rtol"])
-        h.cvode.condition_order(int(saved["condition_order"]))
-        h.secondorder = saved["secondorder"]
-        h.usetable_hh = saved["usetable_hh"]
-        h.celsius = saved["celsius"]
-        h.dt = saved["dt"]
-        h.tstop = saved["tstop"]
         h.delete_section(sec=soma)

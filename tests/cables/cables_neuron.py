@@ -17,49 +17,17 @@ defaults. Import this module only after ``pytest.importorskip("neuron")``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from neuron_reference import integrate, spike_times  # the shared NEURON run and crossing rule
+from neuron_reference import integrate, neuron_globals, spike_times  # the shared NEURON run and crossing rule
 
 V_INIT_MV = -65.0
 ENA_MV, EK_MV = 50.0, -77.0
 SECONDORDER = {"backward_euler": 0, "crank_nicolson": 2}
-
-
-@contextmanager
-def neuron_globals() -> Iterator[Any]:
-    """`h` with stdrun loaded; every global the runs below change is restored on exit."""
-    from neuron import h
-
-    h.load_file("stdrun.hoc")
-    saved = {
-        "usetable_hh": h.usetable_hh,
-        "celsius": h.celsius,
-        "dt": h.dt,
-        "tstop": h.tstop,
-        "secondorder": h.secondorder,
-        "cvode_active": h.cvode.active(),
-        "atol": h.cvode.atol(),
-        "rtol": h.cvode.rtol(),
-        "condition_order": h.cvode.condition_order(),
-    }
-    try:
-        yield h
-    finally:
-        h.cvode_active(saved["cvode_active"])
-        h.cvode.atol(saved["atol"])
-        h.cvode.rtol(saved["rtol"])
-        h.cvode.condition_order(int(saved["condition_order"]))
-        h.secondorder = saved["secondorder"]
-        h.usetable_hh = saved["usetable_hh"]
-        h.celsius = saved["celsius"]
-        h.dt = saved["dt"]
-        h.tstop = saved["tstop"]
 
 
 def _insert_hh(h: Any, sections: Sequence[Any]) -> None:
