@@ -7,6 +7,7 @@ generated code is preceded by the source equation it implements.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -46,6 +47,11 @@ class ChannelView:
     table_curvature: tuple[str, ...] = ()  # f'' of each table, for the error bound
     table_step: tuple[str, ...] = ()  # the state update from the tables
     size: int = 0  # how many nodes it has
+
+    def inputs_of(self, lines: tuple[str, ...]) -> tuple[str, ...]:
+        """The inputs a block of lines reads (the fused loop loads only those)."""
+        text = "\n".join(lines)
+        return tuple(name for name in self.inputs if re.search(rf"\b{re.escape(name)}\b", text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +102,7 @@ class ModuleView:
     records: list[RecordView]
     reports: list[ReportView]
     runtime: str
+    imports: Imports
     cable: str
     section_names: list[str]
     node_section: list[int]
@@ -109,7 +113,22 @@ class ModuleView:
     tables: bool
 
 
+def array_literal(values: list[float] | list[int]) -> str:
+    """A Python list literal wrapped at 100 columns, so generated modules stay readable."""
+    items = [json.dumps(v) for v in values]
+    if sum(len(i) + 2 for i in items) <= 80:
+        return "[" + ", ".join(items) + "]"
+    lines = textwrap.wrap(", ".join(items), width=96, break_on_hyphens=False)
+    return "[\n" + "\n".join(f"    {line}" for line in lines) + "\n]"
+
+
 def _environment() -> jinja2.Environment:
+    environment = _new_environment()
+    environment.filters["array_literal"] = array_literal
+    return environment
+
+
+def _new_environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
@@ -143,11 +162,39 @@ def _stimulus_parameters(stimulus: low.Stimulus, origin: str) -> list[ParameterV
     ]
 
 
-def cable_source() -> str:
-    """runtime/cable.py, without its docstring, for modules with more than one node."""
+@dataclass(frozen=True, slots=True)
+class Imports:
+    """The generated module's import block, grouped and sorted as ruff (isort) wants it."""
+
+    standard: list[str]
+    third_party: list[str]
+
+
+def _imports(cable_imports: list[str], backend: str) -> Imports:
+    lines = ["import argparse", "import json", "import sys", "import time", "from typing import Any",
+             "import numpy as np", *cable_imports]
+    if backend == "numba":
+        lines.append("import numba")
+
+    def module(line: str) -> str:
+        return line.split()[1].split(".")[0]
+
+    def order(line: str) -> tuple[bool, str]:
+        return line.startswith("from "), line.split()[1]
+
+    standard = sorted((x for x in lines if module(x) in sys.stdlib_module_names), key=order)
+    third = sorted((x for x in lines if module(x) not in sys.stdlib_module_names), key=order)
+    return Imports(standard, third)
+
+
+def cable_source() -> tuple[str, str]:
+    """runtime/cable.py for modules with more than one node: (its imports, the rest)."""
     text = CABLE.read_text(encoding="utf-8")
-    body = text.split('"""', 2)[2]
-    return "# ---- the cable solver (ionc/runtime/cable.py)\n" + body.strip() + "\n"
+    body = text.split('"""', 2)[2].strip().splitlines()
+    imports = [line for line in body if line.startswith(("import ", "from ")) and "numpy as np" not in line]
+    rest = [line for line in body if not line.startswith(("import ", "from "))]
+    code = "# ---- the cable solver (ionc/runtime/cable.py)\n" + "\n".join(rest).strip() + "\n"
+    return "\n".join(imports), code
 
 
 def _channel_nodes(placement: low.Placement, disc: Discretization) -> np.ndarray:
@@ -361,7 +408,8 @@ def module_view(
         records=[_record_view(r, disc, nodes) for r in simulation.records],
         reports=[_report_view(r, disc) for r in simulation.reports],
         runtime=runtime_source(),
-        cable=cable_source() if disc.n > 1 else "",
+        imports=_imports(cable_source()[0].splitlines() if disc.n > 1 else [], backend),
+        cable=cable_source()[1] if disc.n > 1 else "",
         section_names=[s.name for s in disc.morphology.sections],
         node_section=[int(k) for k in disc.section_index],
         node_x=[round(float(x), 6) for x in disc.x],
