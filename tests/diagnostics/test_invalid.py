@@ -52,13 +52,9 @@ def expected(file: Path) -> Expected:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """`ionc` importable from this checkout, with a private compile cache."""
-    env = dict(os.environ)
-    previous = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(COMPILER) + (os.pathsep + previous if previous else "")
-    env["IONC_CACHE_DIR"] = str(tmp_path_factory.mktemp("ionc-cache"))
-    return env
+def env(ionc_env: dict[str, str]) -> dict[str, str]:
+    """`ionc` importable from this checkout, with a private compile cache (tests/conftest.py)."""
+    return ionc_env
 
 
 def ionc_check(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
