@@ -23,7 +23,6 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-COMPILER = REPO / "compiler"
 INVALID = HERE / "invalid"
 BAD_FILES = sorted(INVALID.glob("*.ionc"))  # support/ holds helpers, not cases
 MODEL_FILES = sorted((REPO / "models").rglob("*.ionc"))
