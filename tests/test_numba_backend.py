@@ -27,6 +27,7 @@ TRACE_TOLERANCE_MV = 1e-8
         ("squid_axon.ionc", ["axon.compartments=200"]),
         ("ball_and_stick.ionc", []),
         ("granule_cell.ionc", ["duration=15ms"]),
+        ("ca3_pyramidal.ionc", ["duration=10ms"]),  # a branched tree from SWC
     ],
 )
 def test_numba_matches_numpy(model: str, overrides: list[str]) -> None:

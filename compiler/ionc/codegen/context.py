@@ -53,6 +53,24 @@ class ChannelView:
         text = "\n".join(lines)
         return tuple(name for name in self.inputs if re.search(rf"\b{re.escape(name)}\b", text))
 
+    def fused_block(self, lines: tuple[str, ...], *, store: bool = False, sum_current: bool = False) -> list[str]:
+        """`lines` at node k of the fused loop: load what they read, run them, store the states.
+
+        A channel on every node has its values at j = k; one on some nodes finds j in its
+        slot array (-1 where it is absent)."""
+        text = "\n".join(lines)
+        body = [f"v_{self.name} = v_k"] if re.search(rf"\bv_{self.name}\b", text) else []
+        body += [f"{s} = S_{s}[b, j]" for s in self.states]
+        body += [f"{x} = in_{self.name}_{x}[b, j]" for x in self.inputs_of(lines)]
+        body += lines
+        if store:
+            body += [f"S_{s}[b, j] = {s}" for s in self.states]
+        if sum_current:
+            body += [f"i_sum += i_{self.name}", f"g_sum += g_{self.name}"]
+        if not self.nodes:
+            return ["j = k", *body]
+        return [f"j = slot_{self.name}[k]", "if j >= 0:", *(f"    {line}" for line in body)]
+
 
 @dataclass(frozen=True, slots=True)
 class Dialect:

@@ -13,6 +13,7 @@ import jinja2
 import numpy as np
 
 from ionc.codegen.context import ChannelView, ParameterView, Temporaries, channel_view, parameter_views
+from ionc.codegen.solve_order import SolveOrder, centre_rooted
 from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
 from ionc.morphology import Discretization
@@ -111,6 +112,7 @@ class ModuleView:
     fused_args: list[tuple[str, str]]  # (parameter of _fused_loop, what simulate() passes)
     fused_update: str
     tables: bool
+    solve_order: SolveOrder | None  # the fused loop's elimination order (numba, cables)
 
 
 def array_literal(values: list[float] | list[int]) -> str:
@@ -255,14 +257,18 @@ def _fused_args(nodes: int, views: list[ChannelView], simulation: low.Simulation
     cable = nodes > 1
     args = [
         ("n_steps", "n_steps"), ("dt", "dt"), ("v", "v"),
+        ("block", f"max(1, FUSED_BLOCK_NODES // {nodes})"),
         ("capacitance_over_dt", f"_full(capacitance_over_dt, batch, {nodes})"),
         ("area_factor", "area_factor[0]"),
-        ("parent", "PARENT" if cable else "np.array([-1])"),
-        ("g_axial", "G_AXIAL_US" if cable else "np.zeros(1)"),
-        ("axial_sum", "axial_sum[0]" if cable else "np.zeros(1)"),
     ]
+    if cable:
+        args += [("solve_order", "SOLVE_ORDER"), ("solve_parent", "SOLVE_PARENT"), ("solve_g", "SOLVE_G_US"),
+                 ("axial_sum", "axial_sum[0]")]
+    else:
+        args.append(("axial_sum", "np.zeros(1)"))
     for view in views:
-        args.append((f"nodes_{view.name}", f"NODES_{view.name}" if view.nodes else f"np.arange({nodes})"))
+        if view.nodes:  # on some nodes only: where each node's values are, -1 where absent
+            args.append((f"slot_{view.name}", f"_slots(NODES_{view.name}, {nodes})"))
         args += [(f"S_{state}", state) for state in view.states]
         args += [(f"in_{view.name}_{name}", f"_full({name}, batch, {view.size})") for name in view.inputs]
     for stimulus in simulation.stimuli:
@@ -417,6 +423,7 @@ def module_view(
         fused_args=_fused_args(disc.n, views, simulation, tables=simulation.tables) if backend == "numba" else [],
         tables=simulation.tables,
         fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",
+        solve_order=centre_rooted(disc.parent, disc.g_axial_uS) if backend == "numba" and disc.n > 1 else None,
     )
 
 
