@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
+from ionc.codegen.inplace import WorkPool, inplace_assignments
 from ionc.codegen.printer import code, scalar_code
 from ionc.ir import lowered as low
 from ionc.lower import T, V
@@ -38,14 +39,16 @@ class ChannelView:
     states: tuple[str, ...]
     constants: tuple[str, ...]  # lines run once before the time loop
     init: tuple[str, ...]  # lines that set the states to steady state at v
-    current: tuple[str, ...]  # lines that set i_<name> and g_<name>
-    advance: tuple[str, ...]  # lines that step the states with v frozen
+    current: tuple[str, ...]  # lines that set i_<name> and g_<name> (in place, out=)
+    advance: tuple[str, ...]  # lines that set each gate's row of _INF_<name> and _EXP_<name>
     fused_current: tuple[str, ...]  # the same, one node at a time, for the fused loop
     fused_advance: tuple[str, ...]
     inputs: tuple[str, ...]  # per-run values the step reads (parameters, reversals, q10 factors)
     table_build: tuple[str, ...] = ()  # rate tables (tables = on): built once over a v grid
     table_curvature: tuple[str, ...] = ()  # f'' of each table, for the error bound
-    table_step: tuple[str, ...] = ()  # the state update from the tables
+    table_step: tuple[str, ...] = ()  # the state update from the tables (fused loop)
+    table_rows: tuple[str, ...] = ()  # inf and exp(-dt/tau) from the tables into the rows
+    buffers: tuple[str, ...] = ()  # arrays the step computes into, made once before the loop
     size: int = 0  # how many nodes it has
 
     def inputs_of(self, lines: tuple[str, ...]) -> tuple[str, ...]:
@@ -156,6 +159,41 @@ def rate_lines(
     return lines
 
 
+def inplace_rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
+    """rate_lines, computed into preallocated arrays. The guard of an exact-point
+    singularity is written in place too; the Taylor-band guard (rarer) stays as
+    rate_lines writes it (allocating)."""
+    name = str(rate.rate.symbol)
+    expr = rate.expr.subs(V, v)
+    if rate.singular and not (len(rate.singular) == 1 and rate.expr.has(expm1)):
+        return Block(rate_lines(rate, v, temporaries), ())
+    source = " ".join(rate.rate.span.text.split())
+    lines = [f"# {source}    [{origin(rate.rate.span)}]"]
+    if rate.singular:
+        point = rate.singular[0]
+        d_safe, at = pool.named("d_safe"), pool.named("at", "bool")
+        lines += [
+            f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}",
+            f"np.subtract({v}, {code(point.at)}, out={d_safe})  # the distance d from the point, exact",
+            f"np.equal({d_safe}, 0.0, out={at})",
+            f"np.copyto({d_safe}, 1.0, where={at})  # evaluated at d = 1 where d == 0, then replaced by the limit",
+        ]
+        expr = expr.subs(v, sp.Symbol(d_safe, real=True) + point.at)
+    computed, named = inplace_assignments([(name, expr)], temporaries.symbols(), pool)
+    lines += computed
+    if rate.singular:
+        lines.append(f"np.copyto({name}, {code(_numeric(rate.singular[0].value))}, where={at})")
+    return Block(lines, tuple(named))
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Lines of the time loop and the arrays they compute into."""
+
+    lines: list[str]
+    buffers: tuple[str, ...] = ()
+
+
 def _exact_point_guard(
     rate: GuardedRate, name: str, expr: sp.Expr, v: sp.Symbol, temporaries: Temporaries, dialect: Dialect
 ) -> list[str]:
@@ -192,6 +230,36 @@ def _gate_rates(
     return lines
 
 
+def _inplace_advance(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries,
+                     pool: WorkPool) -> Block:
+    """Each gate's steady state and exponent (A dt) into its rows of _INF_ and _EXP_; the
+    template then steps all gates of the channel at once: x = inf + (x - inf) * exp(A dt)."""
+    if not derived.gates:
+        return Block([])
+    blocks = [inplace_rate_lines(r, v, temporaries, pool) for g in derived.gates for r in g.rates
+              if r.rate.label != "ode"]
+    rows = []
+    for gate in derived.gates:
+        state = str(gate.gate.state)
+        rows.append((f"_inf_{state}", gate.inf.subs(V, v)))
+        rows.append((f"_exp_{state}", (gate.slope * DT).subs({derived.phi * DT: -phi_dt, V: v})))
+    lines = [line for block in blocks for line in block.lines]
+    lines.append("# each gate's steady state and exponent A dt (A = -1/tau) at the new v")
+    computed, _ = inplace_assignments(rows, temporaries.symbols(), pool, rows=[name for name, _ in rows])
+    return Block(lines + computed, tuple(dict.fromkeys(b for block in blocks for b in block.buffers)))
+
+
+def _inplace_current(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
+    channel = derived.channel
+    lines = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
+    computed, named = inplace_assignments(
+        [(f"g_{channel.name}", derived.conductance.subs(V, v)), (f"i_{channel.name}", derived.current.subs(V, v))],
+        temporaries.symbols(),
+        pool,
+    )
+    return Block(lines + computed, tuple(named))
+
+
 def _advance_lines(
     derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries, dialect: Dialect
 ) -> list[str]:
@@ -224,8 +292,8 @@ def _current_lines(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporari
 
 def _table_lines(
     derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries
-) -> tuple[list[str], list[str], list[str]]:
-    """(build, curvature, step) lines for rate tables: inf and exp(A dt) of each gate over a v grid.
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(build, curvature, step, rows) lines for rate tables: inf and exp(A dt) of each gate over a v grid.
 
     Build: with v_<channel> bound to the grid, each gate's steady state and one-step
     decay factor, and their symbolic second derivatives (for the interpolation error
@@ -233,11 +301,12 @@ def _table_lines(
     at the shared index (_i, _f) of each node's v.
     """
     if not derived.gates:
-        return [], [], []
+        return [], [], [], []
     build = _gate_rates(derived.gates, v, temporaries)
     targets: list[tuple[str, sp.Expr]] = []
     curvatures: list[tuple[str, sp.Expr]] = []
     step: list[str] = ["# exact step with v frozen, inf and exp(-dt/tau) interpolated in the tables"]
+    rows: list[str] = ["# inf and exp(-dt/tau) interpolated in the tables"]
     for gate in derived.gates:
         rates = {r.rate.symbol: r.expr.subs(V, v) for r in gate.rates}
         inf = gate.inf.subs(V, v)
@@ -250,6 +319,8 @@ def _table_lines(
         decay_at = f"(_tab_decay_{state}[_i] + _f * _tab_ddecay_{state}[_i])"
         step.append(f"_inf = {inf_at}")
         step.append(f"{state} = _inf + ({state} - _inf) * {decay_at}")
+        rows.append(f"_inf_{state}[...] = {inf_at}")
+        rows.append(f"_exp_{state}[...] = {decay_at}  # exp(-dt/tau) itself")
     build += assignments(targets, temporaries)
     curvature = assignments(curvatures, temporaries)
     # The unguarded formula of f'' cancels badly near a removable singularity: leave
@@ -258,7 +329,7 @@ def _table_lines(
     if points:
         near = " | ".join(f"(np.abs({v} - ({at!r})) < 1.0)" for at in points)
         curvature += [f"{name} = np.where({near}, np.nan, {name})" for name, _ in curvatures]
-    return build, curvature, step
+    return build, curvature, step, rows
 
 
 def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[str, ...]:
@@ -271,10 +342,12 @@ def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[s
 
 
 def channel_view(
-    derived: DerivedChannel, nodes: str, temporaries: Temporaries, tables: bool = False, fused: bool = False
+    derived: DerivedChannel, nodes: str, temporaries: Temporaries, pool: WorkPool, tables: bool = False,
+    fused: bool = False,
 ) -> ChannelView:
     """The code of one channel; table and fused-loop variants only when asked for (their
-    symbolic work, second derivatives in particular, costs compile time)."""
+    symbolic work, second derivatives in particular, costs compile time). `pool` holds
+    the work arrays shared by the channels on the same nodes."""
     channel = derived.channel
     v = sp.Symbol(f"v_{channel.name}", real=True)
     phi_dt = sp.Symbol(f"{channel.name}_minus_phi_dt", real=True)
@@ -291,9 +364,11 @@ def channel_view(
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
         # one value per node even where inf does not depend on v
         init += [f"{g.gate.state} = np.broadcast_to({g.gate.state}, {v}.shape).copy()" for g in derived.gates]
-    table_build, table_curvature, table_step = (
-        _table_lines(derived, v, phi_dt, temporaries) if tables else ([], [], [])
+    table_build, table_curvature, table_step, table_rows = (
+        _table_lines(derived, v, phi_dt, temporaries) if tables else ([], [], [], [])
     )
+    current = _inplace_current(derived, v, temporaries, pool)
+    advance = Block([]) if tables else _inplace_advance(derived, v, phi_dt, temporaries, pool)
     return ChannelView(
         name=channel.name,
         origin=origin(channel.span),
@@ -301,14 +376,16 @@ def channel_view(
         states=tuple(str(g.gate.state) for g in derived.gates),
         constants=constants,
         init=tuple(init),
-        current=tuple(_current_lines(derived, v, temporaries, VECTOR)),
-        advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, VECTOR)),
+        current=tuple(current.lines),
+        advance=tuple(advance.lines),
         fused_current=tuple(_current_lines(derived, v, temporaries, SCALAR)) if fused else (),
         fused_advance=tuple(_advance_lines(derived, v, phi_dt, temporaries, SCALAR)) if fused else (),
         inputs=_inputs(derived, v, phi_dt),
         table_build=tuple(table_build),
         table_curvature=tuple(table_curvature),
         table_step=tuple(table_step),
+        table_rows=tuple(table_rows),
+        buffers=tuple(dict.fromkeys(current.buffers + advance.buffers)),
     )
 
 

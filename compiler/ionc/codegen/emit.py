@@ -13,6 +13,7 @@ import jinja2
 import numpy as np
 
 from ionc.codegen.context import ChannelView, ParameterView, Temporaries, channel_view, parameter_views
+from ionc.codegen.inplace import WorkPool
 from ionc.codegen.solve_order import SolveOrder, centre_rooted
 from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
@@ -35,26 +36,72 @@ class RecordView:
     site: str
     value: str  # numpy: v[:, 5]
     fused_value: str  # fused loop: v[b, 5]
+    v_site: int = -1  # a record of v: its index in V_SITES (the numpy loop gathers them at once)
+
+
+def _membrane_lines(views: list[ChannelView]) -> list[str]:
+    """Sum the channels' currents and conductances into i_membrane and g_membrane (in place)."""
+    lines = []
+    for total, kind in (("i_membrane", "i"), ("g_membrane", "g")):
+        full = [f"{kind}_{v.name}" for v in views if not v.nodes]
+        if not full:
+            lines.append(f"{total}.fill(0.0)")
+        elif len(full) == 1:
+            lines.append(f"np.copyto({total}, {full[0]})")
+        else:
+            lines.append(f"np.add({full[0]}, {full[1]}, out={total})")
+            lines += [f"{total} += {name}" for name in full[2:]]
+        lines += [f"{total}[:, NODES_{v.name}] += {kind}_{v.name}" for v in views if v.nodes]
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
-class MembraneSum:
-    """The expressions that start the membrane current and conductance sums."""
+class GateGroup:
+    """The gates of the channels on one set of nodes, side by side in _S<suffix> (rows:
+    states), with their steady states in _INF<suffix> and exponents in _EXP<suffix>: the
+    exact step of all of them is one exp() and three in-place operations."""
 
-    current: str
-    conductance: str
+    suffix: str  # "" for the channels on every node, _<channel> for one on some
+    states: list[str]
+    size: int
 
 
-def _membrane_sum(full: list[str], nodes: int, partial: bool) -> MembraneSum:
-    """Sum the channels present everywhere; a fresh full array when others add into it."""
-    zeros = f"np.zeros((batch, {nodes}))"
-    if not full:
-        return MembraneSum(zeros, zeros)
-    current = " + ".join(f"i_{c}" for c in full)
-    conductance = " + ".join(f"g_{c}" for c in full)
-    if partial:
-        return MembraneSum(f"{zeros} + {current}", f"{zeros} + {conductance}")
-    return MembraneSum(current, conductance)
+def _gate_groups(views: list[ChannelView]) -> list[GateGroup]:
+    groups: dict[str, GateGroup] = {}
+    for view in views:
+        if view.states:
+            suffix = f"_{view.name}" if view.nodes else ""
+            group = groups.setdefault(suffix, GateGroup(suffix, [], view.size))
+            group.states.extend(view.states)
+    return list(groups.values())
+
+
+def _unpack(names: list[str], array: str) -> str:
+    """`a, b = array` (`a, = array` for one name): rows of one array as named views."""
+    return f"{', '.join(names)}{',' if len(names) == 1 else ''} = {array}"
+
+
+def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: list[GateGroup], nodes: int,
+                 ) -> list[str]:
+    """Lines made once before the time loop: every array the loop computes into."""
+    lines = [f"i_membrane, g_membrane, diagonal, rhs = np.empty((4, batch, {nodes}))"]
+    for view in views:
+        if view.nodes:  # v at the channel's nodes, gathered into its own array
+            lines.append(f"v_{view.name} = np.empty((batch, {view.size}))")
+        if view.buffers:
+            lines.append(_unpack(list(view.buffers), f"np.empty(({len(view.buffers)}, batch, {view.size}))"))
+    for key, pool in pools.items():
+        size = next(v.size for v in views if v.name == key or (not v.nodes and not key))
+        if pool.names():
+            lines.append(_unpack(pool.names(), f"np.empty(({pool.size}, batch, {size}))"))
+        lines += [f"{name} = np.empty((batch, {size}), dtype={dtype})" for name, dtype in pool.roles.items()]
+    for group in groups:
+        lines.append(f"_S{group.suffix} = np.stack([{', '.join(group.states)}], dtype=float)")
+        lines.append(_unpack(group.states, f"_S{group.suffix}") + "  # the states are now rows of _S")
+        for stack, row in (("_INF", "_inf"), ("_EXP", "_exp")):
+            lines.append(f"{stack}{group.suffix} = np.empty(({len(group.states)}, batch, {group.size}))")
+            lines.append(_unpack([f"{row}_{s}" for s in group.states], f"{stack}{group.suffix}"))
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +110,20 @@ class ReportView:
     start: int  # node
     end: int
     distance_um: float
+    start_site: int = -1  # indices in V_SITES
+    end_site: int = -1
+
+
+def _v_sites(records: list[RecordView], reports: list[ReportView]) -> tuple[list[int], list[RecordView],
+                                                                           list[ReportView]]:
+    """The nodes whose v is recorded or reported, each once, and the views pointing into them."""
+    nodes = [int(r.value.split("[:, ")[1].rstrip("]")) for r in records if r.value.startswith("v[")]
+    nodes += [n for r in reports for n in (r.start, r.end)]
+    sites = list(dict.fromkeys(nodes))
+    records = [dataclasses.replace(r, v_site=sites.index(int(r.value.split("[:, ")[1].rstrip("]"))))
+               if r.value.startswith("v[") else r for r in records]
+    reports = [dataclasses.replace(r, start_site=sites.index(r.start), end_site=sites.index(r.end)) for r in reports]
+    return sites, records, reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +154,15 @@ class ModuleView:
     channel_nodes: list[tuple[str, list[int]]]
     segments: list[tuple[str, list[int]]]
     per_node_parameters: list[str]
-    membrane_sum: MembraneSum
-    partial_channels: list[str]
+    membrane_lines: list[str]
+    work_arrays: list[str]
+    gate_groups: list[GateGroup]
     path_nodes: list[int]
     distance: list[float]
     parameters: list[ParameterView]
     channels: list[ChannelView]
     stimuli: list[StimulusView]
+    v_sites: list[int]
     records: list[RecordView]
     reports: list[ReportView]
     runtime: str
@@ -356,6 +419,7 @@ def module_view(
     cell = simulation.cell
     disc = cell.morphology
     temporaries = Temporaries()
+    pools: dict[str, WorkPool] = {}
     origin = simulation.source
     parameters = _cell_parameters(cell, origin)
     views = []
@@ -368,7 +432,9 @@ def module_view(
         nodes[name] = np.concatenate(node_sets)[order]
         segment = np.concatenate([np.full(s.size, k) for k, s in enumerate(node_sets)])[order]
         index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
-        view = channel_view(channels[name], index, temporaries, simulation.tables, backend == "numba")
+        # channels on every node share work arrays; one on some nodes has its own
+        pool = pools.setdefault("" if not index else name, WorkPool("" if not index else f"_{name}"))
+        view = channel_view(channels[name], index, temporaries, pool, simulation.tables, backend == "numba")
         views.append(dataclasses.replace(view, size=int(nodes[name].size)))
         found, lines = _channel_parameters(placements, name)
         parameters += found
@@ -381,6 +447,9 @@ def module_view(
     if simulation.tables:
         _check_tables_possible(per_node, views)
     cj_factor, v_factor, comment = METHOD_UPDATE[simulation.method]
+    v_sites, records, reports = _v_sites(
+        [_record_view(r, disc, nodes) for r in simulation.records], [_report_view(r, disc) for r in simulation.reports]
+    )
     return ModuleView(
         title=f"{cell.name}: simulation {simulation.name}",
         version=version,
@@ -401,18 +470,18 @@ def module_view(
         g_axial=[float(g) for g in disc.g_axial_uS],
         path_nodes=(path := _longest_path(disc)),
         distance=[float(d) for d in disc.distance_um[path]],
-        membrane_sum=_membrane_sum(
-            [c for c, i in nodes.items() if i.size == disc.n], disc.n, any(i.size != disc.n for i in nodes.values())
-        ),
-        partial_channels=[c for c, i in nodes.items() if i.size != disc.n],
+        membrane_lines=_membrane_lines(views),
+        work_arrays=_work_arrays(views, pools, _gate_groups(views), disc.n),
+        gate_groups=_gate_groups(views),
         segments=segments,
         per_node_parameters=per_node,
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,
         stimuli=[StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli],
-        records=[_record_view(r, disc, nodes) for r in simulation.records],
-        reports=[_report_view(r, disc) for r in simulation.reports],
+        v_sites=v_sites,
+        records=records,
+        reports=reports,
         runtime=runtime_source(),
         imports=_imports(cable_source()[0].splitlines() if disc.n > 1 else [], backend),
         cable=cable_source()[1] if disc.n > 1 else "",

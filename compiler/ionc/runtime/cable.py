@@ -429,11 +429,10 @@ class CableSolver:
         if self.scheme != "linear":
             return self.solve(diag, rhs, out=rhs)
         buf = self._linear_buffers(diag.shape[0])
-        e = buf["o"].reshape(-1)[1:]
         np.copyto(buf["o"], buf["template"])
         np.copyto(buf["d"], diag)  # kept intact for the careful path below
         b = rhs.reshape(-1)
-        *_, x, info = _cable_dptsv(buf["d"].reshape(-1), e, b, 1, 1, 1)
+        *_, x, info = _cable_dptsv(buf["d_flat"], buf["e_flat"], b, 1, 1, 1)
         if info != 0:  # not positive definite (b untouched): the careful path
             return self.solve(diag, rhs, out=rhs)
         if x is not b:
@@ -451,6 +450,9 @@ class CableSolver:
                 "dl": np.empty(batch * self.n - 1),
                 "b": np.empty(batch * self.n),
             }
+            # flat views, made once: the time loop calls solve_scratch every step
+            buf["d_flat"] = buf["d"].reshape(-1)
+            buf["e_flat"] = buf["o"].reshape(-1)[1:]
             self._buffers[batch] = buf
         return buf
 
