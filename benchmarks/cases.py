@@ -100,6 +100,15 @@ CASES: dict[str, Case] = {
 ORDER = tuple(CASES)
 
 
+def neuron_segment(x: float, nseg: int) -> int:
+    """The segment NEURON's `sec(x)` names (0-based): int(x * nseg), the last one for x = 1.
+
+    The peers record at the centre of this segment, so that every simulator
+    watches the same compartment even where x falls on a boundary between two.
+    """
+    return min(int(x * nseg), nseg - 1)
+
+
 def velocity_m_per_s(t: np.ndarray, v_near: np.ndarray, v_far: np.ndarray, distance_um: float) -> float:
     """Distance over the difference of the first spike times at two sites (um/ms = mm/s)."""
     near, far = spike_times(t, v_near), spike_times(t, v_far)

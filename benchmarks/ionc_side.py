@@ -29,10 +29,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import ionc
 import numpy as np
 from cases import ROOT, Case, spike_times
 
-COMPILER = ROOT / "compiler"
+# The directory the ionc in use was imported from (the repository's compiler/, or
+# wherever PYTHONPATH or an install put it): the fresh processes import the same one.
+COMPILER = Path(ionc.__file__).resolve().parent.parent
 
 _COLD_SCRIPT = """
 import json, sys, time
@@ -41,6 +44,42 @@ from ionc.api import compile_file
 imported = time.perf_counter() - started
 compiled = compile_file(sys.argv[1], None, json.loads(sys.argv[2]), use_cache=False)
 print(json.dumps({"compile_s": compiled.compile_s, "import_api_s": imported}))
+"""
+
+
+# Peak resident memory of the whole process: a fresh interpreter that does what a
+# user's script does with a compiled case: a cache hit of compile_file (import
+# ionc.api, hash the model files, find the module), load, one simulate(). It
+# loads the very module file this run compiled and timed (the file a cache hit
+# returns) instead of calling compile_file again, so a compiler edited while the
+# benchmark runs (a cache miss, a fresh generation) cannot change what is measured.
+# The peak is the kernel's high-water mark of this process's own memory (VmHWM in
+# /proc/self/status). getrusage's ru_maxrss is not used on Linux: it keeps the
+# largest RSS the process had before execve, i.e. the size of the forking parent
+# (this benchmark, with NEURON, Arbor and jax loaded), not the fresh interpreter.
+_RSS_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+def peak_kib():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sys.path.insert(0, sys.argv[1])
+from cases import CASES
+from ionc.api import Compiled
+case = CASES[sys.argv[2]]
+module = Compiled(Path(sys.argv[3]), 0.0, cached=True).load()
+loaded = peak_kib()
+result = module.simulate(dict(case.parameters))
+peak = peak_kib()
+print(json.dumps({"peak_kib": peak, "loaded_kib": loaded,
+                  "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "batch": result["batch"]}))
 """
 
 
@@ -57,6 +96,26 @@ def compile_cold(case: Case) -> float:
         cwd=ROOT, env=_environment(), capture_output=True, text=True, check=True,
     )
     return float(json.loads(result.stdout.strip().splitlines()[-1])["compile_s"])
+
+
+def peak_rss(case: Case, module_path: Path) -> dict[str, Any]:
+    """Peak resident memory (bytes) of a fresh process that loads the compiled case and simulates it once.
+
+    `peak_bytes` is the whole process: the interpreter, numpy, ionc's API and
+    runtime, the module and its arrays (and numba and its JIT with that
+    backend); `loaded_bytes` is the peak before simulate().
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _RSS_SCRIPT, str(Path(__file__).resolve().parent), case.key, str(module_path)],
+        cwd=ROOT, env=_environment(), capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{case.key}: the peak-RSS process failed:\n{result.stderr[-2000:]}")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    if data["batch"] != case.cells:
+        raise RuntimeError(f"{case.key}: the peak-RSS process ran a batch of {data['batch']}, not {case.cells}")
+    return {"peak_bytes": int(data["peak_kib"]) * 1024, "loaded_bytes": int(data["loaded_kib"]) * 1024,
+            "ru_maxrss_bytes": int(data["ru_maxrss_kib"]) * 1024}
 
 
 class IoncModel:

@@ -1,4 +1,4 @@
-"""What the figures were measured on: date, CPU, cores, library versions."""
+"""What the figures were measured on: date, CPU, cores, library versions (the peers' too)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def cores() -> str:
     return f"{usable}" if usable == total else f"{usable} usable of {total}"
 
 
-def describe(neuron_version: str | None) -> dict[str, Any]:
+def describe(neuron_version: str | None, peers: dict[str, str] | None = None) -> dict[str, Any]:
     import numpy
     import scipy
     from ionc import __version__ as ionc_version
@@ -44,4 +44,5 @@ def describe(neuron_version: str | None) -> dict[str, Any]:
         "scipy": scipy.__version__,
         "neuron": neuron_version or "not installed",
         "ionc": ionc_version,
+        "peers": dict(peers or {}),
     }

@@ -21,22 +21,17 @@ from typing import Any
 
 import numpy as np
 from cases import Case, spike_times, velocity_m_per_s
+from peer import importable, module_version
 
 V_INIT_MV = -65.0
 
 
 def available() -> bool:
-    try:
-        import neuron  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importable("neuron")
 
 
 def version() -> str:
-    import neuron
-
-    return str(neuron.__version__)
+    return module_version("neuron")
 
 
 def _h() -> Any:
