@@ -185,8 +185,9 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
         cell=cell,
         dt=_positive(simulation.attr("dt"), 0.025, lowerer),
         duration=_positive(simulation.attr("duration"), 100.0, lowerer),
-        method=DEFAULT_METHOD if method is None else method.value.span.text,
+        method=_name(method, DEFAULT_METHOD),
         tables=_switch(simulation.attr("tables")),
+        precision=_name(simulation.attr("precision"), "double"),
         stimuli=tuple(_stimulus(s, lowerer, cell) for s in simulation.stimuli),
         records=tuple(_record(r, lowerer, cell) for r in simulation.records),
         reports=tuple(
@@ -195,6 +196,10 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
             for r in simulation.reports
         ),
     )
+
+
+def _name(assign: syn.Assign | None, default: str) -> str:
+    return assign.value.id if assign is not None and isinstance(assign.value, syn.Name) else default
 
 
 def _switch(assign: syn.Assign | None) -> bool:

@@ -29,6 +29,7 @@ class ParameterView:
     value: float
     unit: str
     origin: str  # file:line
+    in_loop: bool = True  # read by the time loop (kept in DTYPE); stimulus timing stays float64
 
 
 @dataclass(frozen=True, slots=True)

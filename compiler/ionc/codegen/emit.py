@@ -84,22 +84,23 @@ def _unpack(names: list[str], array: str) -> str:
 def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: list[GateGroup], nodes: int,
                  ) -> list[str]:
     """Lines made once before the time loop: every array the loop computes into."""
-    lines = [f"i_membrane, g_membrane, diagonal, rhs = np.empty((4, batch, {nodes}))"]
+    lines = [f"i_membrane, g_membrane, diagonal, rhs = np.empty((4, batch, {nodes}), dtype=DTYPE)"]
     for view in views:
         if view.nodes:  # v at the channel's nodes, gathered into its own array
-            lines.append(f"v_{view.name} = np.empty((batch, {view.size}))")
+            lines.append(f"v_{view.name} = np.empty((batch, {view.size}), dtype=DTYPE)")
         if view.buffers:
-            lines.append(_unpack(list(view.buffers), f"np.empty(({len(view.buffers)}, batch, {view.size}))"))
+            lines.append(_unpack(list(view.buffers), f"np.empty(({len(view.buffers)}, batch, {view.size}), dtype=DTYPE)"))
     for key, pool in pools.items():
         size = next(v.size for v in views if v.name == key or (not v.nodes and not key))
         if pool.names():
-            lines.append(_unpack(pool.names(), f"np.empty(({pool.size}, batch, {size}))"))
-        lines += [f"{name} = np.empty((batch, {size}), dtype={dtype})" for name, dtype in pool.roles.items()]
+            lines.append(_unpack(pool.names(), f"np.empty(({pool.size}, batch, {size}), dtype=DTYPE)"))
+        lines += [f"{name} = np.empty((batch, {size}), dtype={'DTYPE' if dtype == 'float' else dtype})"
+                  for name, dtype in pool.roles.items()]
     for group in groups:
-        lines.append(f"_S{group.suffix} = np.stack([{', '.join(group.states)}], dtype=float)")
+        lines.append(f"_S{group.suffix} = np.stack([{', '.join(group.states)}], dtype=DTYPE)")
         lines.append(_unpack(group.states, f"_S{group.suffix}") + "  # the states are now rows of _S")
         for stack, row in (("_INF", "_inf"), ("_EXP", "_exp")):
-            lines.append(f"{stack}{group.suffix} = np.empty(({len(group.states)}, batch, {group.size}))")
+            lines.append(f"{stack}{group.suffix} = np.empty(({len(group.states)}, batch, {group.size}), dtype=DTYPE)")
             lines.append(_unpack([f"{row}_{s}" for s in group.states], f"{stack}{group.suffix}"))
     return lines
 
@@ -175,6 +176,7 @@ class ModuleView:
     fused_args: list[tuple[str, str]]  # (parameter of _fused_loop, what simulate() passes)
     fused_update: str
     tables: bool
+    dtype: str  # of the arrays of the time loop
     solve_order: SolveOrder | None  # the fused loop's elimination order (numba, cables)
 
 
@@ -221,8 +223,9 @@ def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
 
 def _stimulus_parameters(stimulus: low.Stimulus, origin: str) -> list[ParameterView]:
     return [
-        ParameterView(f"{stimulus.name}.delay", f"{stimulus.name}_delay", stimulus.delay, "ms", origin),
-        ParameterView(f"{stimulus.name}.duration", f"{stimulus.name}_duration", stimulus.duration, "ms", origin),
+        ParameterView(f"{stimulus.name}.delay", f"{stimulus.name}_delay", stimulus.delay, "ms", origin, False),
+        ParameterView(f"{stimulus.name}.duration", f"{stimulus.name}_duration", stimulus.duration, "ms", origin,
+                      False),
         ParameterView(f"{stimulus.name}.amplitude", f"{stimulus.name}_amplitude", stimulus.amplitude, "nA", origin),
     ]
 
@@ -491,6 +494,7 @@ def module_view(
         backend=backend,
         fused_args=_fused_args(disc.n, views, simulation, tables=simulation.tables) if backend == "numba" else [],
         tables=simulation.tables,
+        dtype={"double": "np.float64", "single": "np.float32"}[simulation.precision],
         fused_update="2.0 * rhs[k] - v[b, k]" if v_factor else "rhs[k]",
         solve_order=centre_rooted(disc.parent, disc.g_axial_uS) if backend == "numba" and disc.n > 1 else None,
     )

@@ -114,6 +114,7 @@ class Simulation:
     duration: float  # ms
     method: str
     tables: bool  # rate tables: inf and exp(-dt/tau) of every gate, interpolated in v
+    precision: str = "double"  # or "single": float32 arrays in the time loop
     stimuli: tuple[Stimulus, ...]
     records: tuple[Record, ...]
     reports: tuple[Report, ...]

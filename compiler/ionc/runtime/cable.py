@@ -48,6 +48,7 @@ import collections.abc as _cable_abc
 import numpy as np
 from scipy.linalg.lapack import dgtsv as _cable_dgtsv
 from scipy.linalg.lapack import dptsv as _cable_dptsv
+from scipy.linalg.lapack import sptsv as _cable_sptsv
 
 
 def axial_diagonal(parent: np.ndarray, g_axial: np.ndarray) -> np.ndarray:
@@ -428,21 +429,23 @@ class CableSolver:
         one LAPACK call and two copies, without solve()'s checks."""
         if self.scheme != "linear":
             return self.solve(diag, rhs, out=rhs)
-        buf = self._linear_buffers(diag.shape[0])
+        buf = self._linear_buffers(diag.shape[0], rhs.dtype)
         np.copyto(buf["o"], buf["template"])
         np.copyto(buf["d"], diag)  # kept intact for the careful path below
         b = rhs.reshape(-1)
-        *_, x, info = _cable_dptsv(buf["d_flat"], buf["e_flat"], b, 1, 1, 1)
+        *_, x, info = buf["ptsv"](buf["d_flat"], buf["e_flat"], b, 1, 1, 1)
         if info != 0:  # not positive definite (b untouched): the careful path
             return self.solve(diag, rhs, out=rhs)
         if x is not b:
             b[...] = x
         return rhs
 
-    def _linear_buffers(self, batch: int) -> dict:
-        buf = self._buffers.get(batch)
+    def _linear_buffers(self, batch: int, dtype: "np.dtype | None" = None) -> dict:
+        """Work arrays for a batch; float32 (precision = single) solves with LAPACK's sptsv."""
+        dtype = np.dtype(np.float64) if dtype is None else dtype
+        buf = self._buffers.get((batch, dtype))
         if buf is None:
-            template = np.tile(self._coupling, (batch, 1))
+            template = np.tile(self._coupling, (batch, 1)).astype(dtype)
             buf = {
                 "template": template,
                 "o": np.empty_like(template),
@@ -453,7 +456,8 @@ class CableSolver:
             # flat views, made once: the time loop calls solve_scratch every step
             buf["d_flat"] = buf["d"].reshape(-1)
             buf["e_flat"] = buf["o"].reshape(-1)[1:]
-            self._buffers[batch] = buf
+            buf["ptsv"] = _cable_sptsv if dtype == np.float32 else _cable_dptsv
+            self._buffers[(batch, dtype)] = buf
         return buf
 
     def _solve_linear(self, diag: np.ndarray, rhs: np.ndarray, out: np.ndarray) -> None:

@@ -25,6 +25,7 @@ SECTION_ATTRS = {"length": u.LENGTH, "diameter": u.LENGTH, "area": u.AREA, "comp
 SIMULATION_ATTRS = {"dt": u.TIME, "duration": u.TIME}
 STIMULUS_ATTRS = {"delay": u.TIME, "duration": u.TIME, "amplitude": u.CURRENT}
 METHODS = ("backward_euler", "crank_nicolson")
+PRECISIONS = ("double", "single")
 RUNTIME_NAMES = ("v", "T", "celsius")
 
 
@@ -196,10 +197,11 @@ def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> Non
     tables = simulation.attr("tables")
     if tables is not None and not (isinstance(tables.value, syn.Name) and tables.value.id in ("on", "off")):
         sink.error(Code.E303, "tables is 'on' or 'off'", tables.value.span)
-    method = simulation.attr("method")
-    if method is not None and not (isinstance(method.value, syn.Name) and method.value.id in METHODS):
-        sink.error(Code.E303, f"unknown method '{method.value.span.text}'", method.value.span,
-                   f"expected one of: {', '.join(METHODS)}")
+    for attr, known in (("method", METHODS), ("precision", PRECISIONS)):
+        assign = simulation.attr(attr)
+        if assign is not None and not (isinstance(assign.value, syn.Name) and assign.value.id in known):
+            sink.error(Code.E303, f"unknown {attr} '{assign.value.span.text}'", assign.value.span,
+                       f"expected one of: {', '.join(known)}")
     for stimulus in simulation.stimuli:
         _check_attrs(stimulus.attrs, STIMULUS_ATTRS, scope, sink)
         _check_location(stimulus.location, sink)

@@ -69,7 +69,7 @@ def _apply(simulation: ir.SimulationDef, path: str, value: syn.Expr) -> ir.Simul
     cell = simulation.cell
     if head in ("", simulation.name.text):
         attrs = _replace_assign(simulation.attrs, tail, value)
-        if attrs is not None or tail in ("dt", "duration", "method", "tables"):
+        if attrs is not None or tail in ("dt", "duration", "method", "tables", "precision"):
             new = attrs or (*simulation.attrs, syn.Assign(name=syn.Ident(text=tail, span=value.span), value=value, span=value.span))
             return dataclasses.replace(simulation, attrs=new)
     if head in ("", cell.name.text, "cell"):

@@ -16,7 +16,7 @@ from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.syntax import nodes as syn
 
 CELL_ATTRS = ("temperature", "cm", "v_init", "ra", "compartments", "d_lambda")
-SIMULATION_ATTRS = ("dt", "duration", "method", "tables")
+SIMULATION_ATTRS = ("dt", "duration", "method", "tables", "precision")
 STIMULUS_ATTRS = ("delay", "duration", "amplitude")
 RESERVED = ("v", "t", "T", "F", "R", "pi", "celsius", "dt")
 GATE_KINDS = {
