@@ -19,6 +19,7 @@ from ionc.codegen.printer import code, scalar_code
 from ionc.ir import lowered as low
 from ionc.lower import T, V
 from ionc.symbolic.derive import DT, DerivedChannel, DerivedGate, GuardedRate
+from ionc.symbolic.identities import share_exponentials
 from ionc.symbolic.singularities import GUARD_WIDTH
 
 
@@ -237,8 +238,9 @@ def _inplace_advance(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, t
     template then steps all gates of the channel at once: x = inf + (x - inf) * exp(A dt)."""
     if not derived.gates:
         return Block([])
-    blocks = [inplace_rate_lines(r, v, temporaries, pool) for g in derived.gates for r in g.rates
-              if r.rate.label != "ode"]
+    rates = [r for g in derived.gates for r in g.rates if r.rate.label != "ode"]
+    blocks = [inplace_rate_lines(r, v, temporaries, pool) for r in rates if r.singular]
+    blocks.append(_plain_rates([r for r in rates if not r.singular], v, temporaries, pool))
     rows = []
     for gate in derived.gates:
         state = str(gate.gate.state)
@@ -248,6 +250,19 @@ def _inplace_advance(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, t
     lines.append("# each gate's steady state and exponent A dt (A = -1/tau) at the new v")
     computed, _ = inplace_assignments(rows, temporaries.symbols(), pool, rows=[name for name, _ in rows])
     return Block(lines + computed, tuple(dict.fromkeys(b for block in blocks for b in block.buffers)))
+
+
+def _plain_rates(rates: list[GuardedRate], v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
+    """The rates without singularities, computed together: they share subexpressions and,
+    through exact identities, exponentials (exp(-v/10) from exp(-v/20) squared)."""
+    if not rates:
+        return Block([])
+    lines = [f"# {' '.join(r.rate.span.text.split())}    [{origin(r.rate.span)}]" for r in rates]
+    shared, exprs = share_exponentials([r.expr.subs(V, v) for r in rates], v, temporaries.symbols())
+    targets = [(str(symbol), base) for symbol, base in shared]
+    targets += [(str(r.rate.symbol), e) for r, e in zip(rates, exprs, strict=True)]
+    computed, named = inplace_assignments(targets, temporaries.symbols(), pool)
+    return Block(lines + computed, tuple(named))
 
 
 def _inplace_current(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
