@@ -14,7 +14,8 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from ionc.codegen.context import Temporaries, rate_lines
+from ionc.codegen.context import Temporaries, inplace_rate_lines, rate_lines
+from ionc.codegen.inplace import WorkPool
 from ionc.diagnostics import Code, DiagnosticSink, IoncError
 from ionc.lower import V, lower_channel
 from ionc.pipeline import front_end
@@ -113,11 +114,19 @@ def test_exact_update_solves_the_gate_ode(derived, channel, gate) -> None:
 # ---------------------------------------------------------------- guarded rates, as generated
 
 
-def _generated_rate(rate: GuardedRate, v: np.ndarray) -> np.ndarray:
-    """Evaluate the numpy lines code generation emits for `rate` at the array `v`."""
+def _generated_rate(rate: GuardedRate, v: np.ndarray, emitter: str = "expression") -> np.ndarray:
+    """Evaluate the numpy lines code generation emits for `rate` at the array `v`: as
+    expressions (initial state, tables) or in place into preallocated arrays (time loop)."""
     probe = sp.Symbol("v_probe", real=True)
-    lines = rate_lines(rate, probe, Temporaries())
     namespace: dict[str, object] = {"np": np, "v_probe": v}
+    if emitter == "expression":
+        lines = rate_lines(rate, probe, Temporaries())
+    else:
+        pool = WorkPool()
+        block = inplace_rate_lines(rate, probe, Temporaries(), pool)
+        lines = block.lines
+        namespace |= {name: np.empty(v.shape) for name in (*pool.names(), *block.buffers)}
+        namespace |= {name: np.empty(v.shape, dtype=dtype) for name, dtype in pool.roles.items()}
     exec(compile("\n".join(lines), f"<rate {rate.rate.symbol}>", "exec"), namespace)  # noqa: S102
     result = np.asarray(namespace[str(rate.rate.symbol)], dtype=float)
     return np.broadcast_to(result, v.shape)
@@ -152,20 +161,26 @@ def test_singularity_is_found(derived, channel, gate, at, limit) -> None:
     assert _rate(g, "beta").singular == ()
 
 
+EMITTERS = ["expression", "in place"]
+
+
+@pytest.mark.parametrize("emitter", EMITTERS)
 @pytest.mark.parametrize(("channel", "gate", "at", "limit"), GUARDED)
-def test_guarded_rate_is_exactly_the_limit_at_the_point(derived, channel, gate, at, limit) -> None:
+def test_guarded_rate_is_exactly_the_limit_at_the_point(derived, channel, gate, at, limit, emitter) -> None:
     _, g = _gate(derived, channel, gate)
-    value = _generated_rate(_rate(g, "alpha"), np.array([at]))[0]
-    assert np.isfinite(value)
+    values = _generated_rate(_rate(g, "alpha"), np.array([at - 1.0, at, at + 1.0]), emitter)
+    assert np.all(np.isfinite(values))
+    value = values[1]
     assert value == limit, f"{channel} alpha_{gate}({at} mV) = {value!r}, the limit is {limit!r}"
 
 
+@pytest.mark.parametrize("emitter", EMITTERS)
 @pytest.mark.parametrize(("channel", "gate", "at", "limit"), GUARDED)
-def test_guarded_rate_is_continuous_through_the_point(derived, channel, gate, at, limit) -> None:
+def test_guarded_rate_is_continuous_through_the_point(derived, channel, gate, at, limit, emitter) -> None:
     _, g = _gate(derived, channel, gate)
     rate = _rate(g, "alpha")
     v = np.concatenate([[at], at + OFFSETS, at - OFFSETS])
-    got = _generated_rate(rate, v)
+    got = _generated_rate(rate, v, emitter)
     assert np.all(np.isfinite(got))
     worst = (0.0, at)
     for vi, gi in zip(v, got, strict=True):

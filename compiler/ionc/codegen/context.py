@@ -51,6 +51,7 @@ class ChannelView:
     table_step: tuple[str, ...] = ()  # the state update from the tables (fused loop)
     table_rows: tuple[str, ...] = ()  # inf and exp(-dt/tau) from the tables into the rows
     buffers: tuple[str, ...] = ()  # arrays the step computes into, made once before the loop
+    passive: bool = False  # no gates, conductance independent of v: folded into constants
     size: int = 0  # how many nodes it has
 
     def inputs_of(self, lines: tuple[str, ...]) -> tuple[str, ...]:
@@ -177,14 +178,16 @@ def inplace_rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries
         lines += [
             f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}",
             f"np.subtract({v}, {code(point.at)}, out={d_safe})  # the distance d from the point, exact",
-            f"np.equal({d_safe}, 0.0, out={at})",
-            f"np.copyto({d_safe}, 1.0, where={at})  # evaluated at d = 1 where d == 0, then replaced by the limit",
+            f"_on_point = np.count_nonzero({d_safe}) < {d_safe}.size  # v exactly there somewhere (rare)",
+            "if _on_point:  # evaluate at d = 1 there, then put the limit in",
+            f"    np.equal({d_safe}, 0.0, out={at})",
+            f"    np.copyto({d_safe}, 1.0, where={at})",
         ]
         expr = expr.subs(v, sp.Symbol(d_safe, real=True) + point.at)
     computed, named = inplace_assignments([(name, expr)], temporaries.symbols(), pool)
     lines += computed
     if rate.singular:
-        lines.append(f"np.copyto({name}, {code(_numeric(rate.singular[0].value))}, where={at})")
+        lines += ["if _on_point:", f"    np.copyto({name}, {code(_numeric(rate.singular[0].value))}, where={at})"]
     return Block(lines, tuple(named))
 
 

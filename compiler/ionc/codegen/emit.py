@@ -14,9 +14,11 @@ import numpy as np
 
 from ionc.codegen.context import ChannelView, ParameterView, Temporaries, channel_view, parameter_views
 from ionc.codegen.inplace import WorkPool
+from ionc.codegen.printer import code
 from ionc.codegen.solve_order import SolveOrder, centre_rooted
 from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
+from ionc.lower import V
 from ionc.morphology import Discretization
 from ionc.symbolic.derive import DerivedChannel
 
@@ -40,8 +42,10 @@ class RecordView:
 
 
 def _membrane_lines(views: list[ChannelView]) -> list[str]:
-    """Sum the channels' currents and conductances into i_membrane and g_membrane (in place)."""
-    lines = []
+    """Sum the currents and conductances of the channels with gates into i_membrane and
+    g_membrane (in place); passive channels are in passive_rhs and passive_diagonal."""
+    views = [v for v in views if not v.passive]
+    lines: list[str] = []
     for total, kind in (("i_membrane", "i"), ("g_membrane", "g")):
         full = [f"{kind}_{v.name}" for v in views if not v.nodes]
         if not full:
@@ -81,11 +85,63 @@ def _unpack(names: list[str], array: str) -> str:
     return f"{', '.join(names)}{',' if len(names) == 1 else ''} = {array}"
 
 
+def _passive_setup(passive: list[tuple[ChannelView, DerivedChannel]], nodes: int) -> list[str]:
+    """Channels without gates whose conductance does not depend on v (a leak) add the
+    same g and g*e to every step's system: computed once, out of the loop."""
+    if not passive:
+        return []
+    lines = [
+        "# passive channels (no gates, conductance independent of v): their part of the implicit",
+        "# step is the same every step, computed once: diagonal += area*g, rhs += area*g*e",
+        f"passive_g = np.zeros((batch, {nodes}))",
+        f"passive_ge = np.zeros((batch, {nodes}))",
+    ]
+    for view, derived in passive:
+        where = f"[:, NODES_{view.name}]" if view.nodes else ""
+        g, e = code(derived.conductance), code(derived.channel.reversal)
+        lines.append(f"passive_g{where} += {g}  # {view.name}    [{view.origin}]")
+        lines.append(f"passive_ge{where} += ({g}) * ({e})")
+    axial = " + axial_sum" if nodes > 1 else ""
+    lines.append(f"passive_diagonal = (area_factor * passive_g{axial}).astype(DTYPE)")
+    lines.append("passive_rhs = (area_factor * passive_ge).astype(DTYPE)")
+    return lines
+
+
+def _implicit_step(nodes: int, method: str, stimuli: list[StimulusView], active: bool, passive: bool) -> list[str]:
+    """The implicit step of v, in place: (C/dt + G + A) w = (C/dt + G) v + I_stimulus - I_membrane,
+    w = v + dv (A: the axial conductances; G, I: the membrane's di/dv and current)."""
+    _, v_factor, comment = METHOD_UPDATE[method]
+    if nodes == 1:  # (C/dt + G) dv = I_stimulus - I_membrane
+        lines = ["np.multiply(area_factor, g_membrane, out=diagonal)", "diagonal += capacitance_over_dt",
+                 "np.multiply(i_membrane, minus_area_factor, out=rhs)"]
+    elif active:
+        lines = ["np.multiply(area_factor, g_membrane, out=diagonal)", "diagonal += capacitance_over_dt",
+                 "np.multiply(diagonal, v, out=rhs)", "i_membrane *= area_factor", "rhs -= i_membrane"]
+    else:
+        lines = ["np.copyto(diagonal, capacitance_over_dt)", "np.multiply(diagonal, v, out=rhs)"]
+    if passive:
+        lines.append("rhs += passive_rhs")
+    for s in stimuli:
+        lines += [f"if {s.name}_any[step]:  # stimulus {s.name}",
+                  f"    rhs[:, {s.node}] += {s.name}_current * {s.name}_on[step]"]
+    if passive:
+        lines.append("diagonal += passive_diagonal")
+    elif nodes > 1:
+        lines.append("diagonal += axial_sum")
+    if nodes == 1:  # one node: dv itself, exactly 0 at rest
+        return lines + ["rhs /= diagonal  # dv", *(["rhs *= 2.0"] if v_factor else []), f"v += rhs  # {comment}"]
+    lines.append("w = solver.solve_scratch(diagonal, rhs)  # w = v + dv, in rhs's array")
+    if v_factor:
+        lines += ["w *= 2.0", f"w -= v  # {comment}"]
+    lines.append(f"v, rhs = w, v  # {'' if v_factor else comment + '; '}the old v's array takes the next rhs")
+    return lines
+
+
 def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: list[GateGroup], nodes: int,
                  ) -> list[str]:
     """Lines made once before the time loop: every array the loop computes into."""
     lines = [f"i_membrane, g_membrane, diagonal, rhs = np.empty((4, batch, {nodes}), dtype=DTYPE)"]
-    for view in views:
+    for view in (v for v in views if not v.passive):
         if view.nodes:  # v at the channel's nodes, gathered into its own array
             lines.append(f"v_{view.name} = np.empty((batch, {view.size}), dtype=DTYPE)")
         if view.buffers:
@@ -156,6 +212,8 @@ class ModuleView:
     segments: list[tuple[str, list[int]]]
     per_node_parameters: list[str]
     membrane_lines: list[str]
+    passive_setup: list[str]
+    implicit_step: list[str]
     work_arrays: list[str]
     gate_groups: list[GateGroup]
     path_nodes: list[int]
@@ -438,7 +496,11 @@ def module_view(
         # channels on every node share work arrays; one on some nodes has its own
         pool = pools.setdefault("" if not index else name, WorkPool("" if not index else f"_{name}"))
         view = channel_view(channels[name], index, temporaries, pool, simulation.tables, backend == "numba")
-        views.append(dataclasses.replace(view, size=int(nodes[name].size)))
+        # Folding a leak into constants trades exactness at rest for fewer operations: a cable's
+        # step (w = v + dv solved directly) is not exact at rest anyway; a point cell's
+        # dv = -I/G is, and keeps it.
+        passive = disc.n > 1 and not channels[name].gates and V not in channels[name].conductance.free_symbols
+        views.append(dataclasses.replace(view, size=int(nodes[name].size), passive=passive))
         found, lines = _channel_parameters(placements, name)
         parameters += found
         if lines:
@@ -450,6 +512,7 @@ def module_view(
     if simulation.tables:
         _check_tables_possible(per_node, views)
     cj_factor, v_factor, comment = METHOD_UPDATE[simulation.method]
+    stimuli = [StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli]
     v_sites, records, reports = _v_sites(
         [_record_view(r, disc, nodes) for r in simulation.records], [_report_view(r, disc) for r in simulation.reports]
     )
@@ -474,6 +537,10 @@ def module_view(
         path_nodes=(path := _longest_path(disc)),
         distance=[float(d) for d in disc.distance_um[path]],
         membrane_lines=_membrane_lines(views),
+        passive_setup=_passive_setup(
+            [(v, channels[v.name]) for v in views if v.passive], disc.n),
+        implicit_step=_implicit_step(
+            disc.n, simulation.method, stimuli, any(not v.passive for v in views), any(v.passive for v in views)),
         work_arrays=_work_arrays(views, pools, _gate_groups(views), disc.n),
         gate_groups=_gate_groups(views),
         segments=segments,
@@ -481,7 +548,7 @@ def module_view(
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
         parameters=parameters,
         channels=views,
-        stimuli=[StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli],
+        stimuli=stimuli,
         v_sites=v_sites,
         records=records,
         reports=reports,
