@@ -1,4 +1,4 @@
-"""The `ionc` command: check, compile, run, show.
+"""The `ionc` command: check, compile, run, show, plot.
 
 A mistake in a model file prints a diagnostic (file:line:col, the line, a
 caret) and exits with status 2; never a Python traceback.
@@ -18,6 +18,8 @@ from ionc.diagnostics import IoncError
 EXIT_MODEL_ERROR = 2
 PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 EXIT_RUN_ERROR = 3
+DEFAULT_CARD_CELSIUS = 6.3  # a cell's default temperature
+DEFAULT_REVERSALS_MV = {"na": 50.0, "k": -77.0, "ca": 132.4579341637009}  # NEURON's defaults
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +53,23 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("file", type=Path)
     show.add_argument("--morphology", action="store_true",
                       help="print each cell's sections, compartments, areas and electrotonic lengths")
+
+    plot = commands.add_parser("plot", help="draw a channel card (gate curves and a voltage-clamp I-V curve)")
+    what = plot.add_subparsers(dest="what", required=True)
+    card = what.add_parser("channel", help="inf and tau of every gate against v, and a voltage-clamp I-V curve",
+                           description="Draw a channel card: the steady state and time constant of every gate "
+                           "against v, and the peak current of a voltage clamp (steps from -100 to +40 mV, "
+                           "holding -100 mV) against the command.")
+    card.add_argument("file", type=Path)
+    card.add_argument("name", help="the channel")
+    card.add_argument("-o", "--output", type=Path, required=True, metavar="CARD.png")
+    card.add_argument("--temperature", default=f"{DEFAULT_CARD_CELSIUS}degC",
+                      help=f"the temperature, with its unit (default {DEFAULT_CARD_CELSIUS}degC)")
+    card.add_argument("--reversal", action="append", default=[], metavar="ION=VALUE",
+                      help="the reversal potential of the channel's ion, e.g. --reversal na=55mV "
+                      f"(default NEURON's: {', '.join(f'{k} {v:g} mV' for k, v in DEFAULT_REVERSALS_MV.items())})")
+    card.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", dest="overrides",
+                      help="a parameter of the channel, e.g. --set gbar=100mS/cm2")
     return parser
 
 
@@ -59,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "plot", None) is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
         print(f"error: --plot {args.plot}: use one of {', '.join(PLOT_FORMATS)}", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    if args.command == "plot" and args.output.suffix.lower() not in PLOT_FORMATS:
+        print(f"error: -o {args.output}: use one of {', '.join(PLOT_FORMATS)}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "check": _check, "compile": _compile, "run": _run, "show": _show,
+        "check": _check, "compile": _compile, "run": _run, "show": _show, "plot": _plot,
     }
     try:
         return handlers[args.command](args)
@@ -140,6 +162,34 @@ def _show(args: argparse.Namespace) -> int:
     from ionc.show import show_file, show_morphology
 
     print(show_morphology(args.file) if args.morphology else show_file(args.file))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    """`ionc plot channel FILE NAME -o CARD.png`: the channel's card."""
+    from ionc.clamp import load_channel, numeric_channel, parse_assignment, parse_value
+    from ionc.plot import plot_channel_card
+
+    derived = load_channel(args.file, args.name)
+    channel = derived.channel
+    kelvin = parse_value("--temperature", args.temperature, "K")
+    if kelvin <= 0:
+        print(f"error: --temperature {args.temperature} is not above absolute zero", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    celsius = kelvin - 273.15
+    units = {p.name: p.unit for p in channel.parameters}
+    parameters = dict(parse_assignment("--set", text, units) for text in args.overrides)
+    reversals = dict(DEFAULT_REVERSALS_MV)
+    reversals.update(parse_assignment("--reversal", text, "mV") for text in args.reversal)
+    own = {p.symbol for p in channel.parameters}
+    if channel.ion is not None and channel.reversal.free_symbols - own and channel.ion not in reversals:
+        print(f"error: channel {channel.name} carries ion '{channel.ion}': give its reversal potential "
+              f"with --reversal {channel.ion}=VALUE", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    numeric = numeric_channel(derived, celsius=celsius, parameters=parameters, reversals=reversals)
+    plot_channel_card(numeric, args.output,
+                      title=f"{channel.name} ({args.file.name}) at {celsius:g} degC, e = {numeric.reversal:g} mV")
+    print(f"wrote {args.output}")
     return 0
 
 

@@ -54,3 +54,87 @@ def _space_time(figure: Any, axes: Any, space_time: dict[str, Any]) -> None:
     axes.set_ylabel("distance from the root (mm)")
     axes.set_title("v along the longest path")
     figure.colorbar(image, ax=axes, label="v (mV)")
+
+
+# ---------------------------------------------------------------- channel cards
+
+CARD_V_MV = (-120.0, 60.0)  # the gate curves' voltage range
+CARD_COMMANDS_MV = tuple(float(c) for c in range(-100, 45, 5))  # the I-V steps: -100 .. +40 mV
+CARD_HOLDING_MV = -100.0
+CARD_T_HOLD_MS = 2.0
+CARD_T_STEP_MS = 20.0
+CARD_DT_MS = 0.025
+
+
+def plot_channel_card(channel: Any, path: Path, title: str = "") -> None:
+    """A channel card for a `clamp.NumericChannel`: inf and tau of each gate against v
+    (one panel per gate), the peak and end-of-step currents of a voltage-clamp battery
+    (steps from -100 to +40 mV, holding -100 mV) against the command, and the currents
+    of that battery against time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ionc.clamp import gate_curves, voltage_clamp
+
+    v = np.linspace(*CARD_V_MV, 721)
+    curves = gate_curves(channel, v)
+    battery = voltage_clamp(channel, CARD_COMMANDS_MV, holding=CARD_HOLDING_MV, t_hold=CARD_T_HOLD_MS,
+                            t_step=CARD_T_STEP_MS, dt=CARD_DT_MS)
+    panels = len(curves) + 2
+    columns = 2 if panels in (2, 4) else min(3, panels)
+    rows = -(-panels // columns)
+    figure, grid = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), constrained_layout=True,
+                                squeeze=False)
+    axes = [a for row in grid for a in row]
+    for ax, (name, (inf, tau)) in zip(axes, curves.items(), strict=False):
+        _gate_panel(ax, name, channel.gate(name).power, v, inf, tau)
+    _iv_panel(axes[len(curves)], battery)
+    _traces_panel(axes[len(curves) + 1], battery)
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    figure.suptitle(title)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def _gate_panel(axes: Any, name: str, power: int, v: Any, inf: Any, tau: Any) -> None:
+    axes.plot(v, inf, color="tab:blue", linewidth=1.5, label=f"{name}_inf")
+    axes.set_ylim(-0.03, 1.03)
+    axes.set_xlabel("v (mV)")
+    axes.set_ylabel(f"{name}_inf", color="tab:blue")
+    axes.set_title(f"gate {name}" + (f" (power {power})" if power != 1 else ""))
+    axes.grid(alpha=0.3)
+    twin = axes.twinx()
+    twin.plot(v, tau, color="tab:red", linewidth=1.5, linestyle="--", label=f"{name}_tau")
+    twin.set_ylabel(f"{name}_tau (ms)", color="tab:red")
+    twin.set_ylim(bottom=0)
+
+
+def _iv_panel(axes: Any, battery: Any) -> None:
+    axes.plot(battery.commands, battery.peaks(), "o-", markersize=3, linewidth=1.2, label="peak")
+    axes.plot(battery.commands, battery.ends(), "s--", markersize=3, linewidth=1.0,
+              label=f"end of the step ({battery.t_step:g} ms)")
+    axes.axhline(0.0, color="black", linewidth=0.6)
+    axes.set_xlabel("command (mV)")
+    axes.set_ylabel("current (uA/cm2)")
+    axes.set_title(f"I-V, voltage clamp from {battery.holding:g} mV")
+    axes.legend(loc="best", fontsize="small")
+    axes.grid(alpha=0.3)
+
+
+def _traces_panel(axes: Any, battery: Any) -> None:
+    import matplotlib
+
+    colours = matplotlib.colormaps["viridis"]
+    count = len(battery.commands)
+    for row, command in enumerate(battery.commands):
+        axes.plot(battery.t, battery.current[row], color=colours(row / max(count - 1, 1)), linewidth=0.8,
+                  label=f"{command:g} mV" if row in (0, count - 1) else None)
+    axes.set_xlabel("time (ms)")
+    axes.set_ylabel("current (uA/cm2)")
+    axes.set_title("clamp currents")
+    axes.legend(loc="best", fontsize="small")
+    axes.grid(alpha=0.3)
