@@ -41,6 +41,8 @@ import numpy as np
 import sympy as sp
 
 from ionc.diagnostics import Code, DiagnosticSink, fail
+from ionc.runtime import standalone as runtime
+from ionc.sema.ions import KNOWN_IONS, concentration_names
 
 if TYPE_CHECKING:
     from ionc.symbolic.derive import DerivedChannel, DerivedGate, GuardedRate
@@ -130,9 +132,11 @@ def numeric_channel(
     celsius: float = DEFAULT_CELSIUS,
     parameters: Mapping[str, float] | None = None,
     reversals: Mapping[str, float] | None = None,
+    concentrations: Mapping[str, float] | None = None,
 ) -> NumericChannel:
     """Fix temperature (degC), parameters (internal units, by name as written: 'gbar',
-    'vt') and reversal potentials (mV, by ion: {'na': 50}); the rest are functions of v.
+    'vt'), reversal potentials (mV, by ion: {'na': 50}) and concentrations (mM, by name:
+    {'cai': 5e-5, 'cao': 2}; NEURON's defaults otherwise); the rest are functions of v.
 
     Unknown parameter names, a missing reversal potential or any other value the
     channel needs and was not given raise IoncError (E200, E204)."""
@@ -151,7 +155,10 @@ def numeric_channel(
     values: dict[sp.Symbol, sp.Expr] = {known[n].symbol: sp.Float(x) for n, x in values_by_name.items()}
     values[T] = temperature
     values[derived.phi] = channel.q10.subs(T, temperature)
-    reversal = channel.reversal.subs(values)
+    for name, (ion, side) in concentration_names().items():  # cai, cao, ...: fixed during a clamp
+        default = getattr(KNOWN_IONS[ion], f"{side}_mM")
+        values[sp.Symbol(name, real=True)] = sp.Float(float((concentrations or {}).get(name, default)))
+    reversal = channel.reversal.subs(values) if channel.ghk is None else sp.nan  # a GHK flux has none
     if reversal.free_symbols:  # the cell's e_<ion>: not the channel's own `e`
         ion = channel.ion or "?"
         if channel.ion is None or reversals is None or channel.ion not in reversals:
@@ -174,7 +181,9 @@ def _numeric(expr: sp.Expr, arguments: Sequence[sp.Symbol], channel: str, what: 
     if missing:
         raise fail(Code.E204, f"channel {channel}: {what} needs values for {', '.join(map(str, missing))}, "
                    "which a voltage clamp of the channel alone does not set", None)
-    function: Callable[..., Array] = sp.lambdify(list(arguments), expr, modules="numpy")
+    # the GHK flux's efun and its slope: the runtime functions the generated code calls
+    modules = [{"efun": runtime.efun, "efun_slope": runtime.efun_slope}, "numpy"]
+    function: Callable[..., Array] = sp.lambdify(list(arguments), expr, modules=modules)
     return function
 
 

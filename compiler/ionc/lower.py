@@ -15,6 +15,7 @@ from ionc.lower_morphology import expand_regions, lower_morphology
 from ionc.morphology import Discretization
 from ionc.sema import units as u
 from ionc.sema.check import constant_parameters
+from ionc.sema.ions import KNOWN_IONS, concentration_names
 from ionc.symbolic.bridge import (
     ABSOLUTE_ZERO_CELSIUS,
     FARADAY,
@@ -25,6 +26,7 @@ from ionc.symbolic.bridge import (
     internal_scale,
     symbol,
 )
+from ionc.symbolic.ghk import ghk_flux
 from ionc.syntax import nodes as syn
 
 V = symbol("v")
@@ -45,6 +47,9 @@ def base_lowerer() -> Lowerer:
     from ionc.sema.dimensions import CONSTANTS
 
     dims = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
+    for name in concentration_names():  # cai, cao, nai, ...: per node, in mM
+        values[name] = symbol(name) * internal_scale(u.CONCENTRATION)
+        dims[name] = u.CONCENTRATION
     return Lowerer(values, dims)
 
 
@@ -68,6 +73,7 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         else:  # a helper that depends on v: substituted where used
             lowerer.define(name, lowerer.si(assign.value), dim)
     gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
+    ghk = _ghk(channel, lowerer) if channel.ghk else None
     reversal = _internal(lowerer, "e") if "e" in lowerer.values else symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
     return low.Channel(
         name=prefix,
@@ -78,7 +84,20 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         reversal=reversal,
         q10=_q10(channel, lowerer),
         span=channel.span,
+        ghk=ghk,
     )
+
+
+def _ghk(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
+    """The GHK current density per open fraction, uA/cm2, from pbar and the ion's concentrations."""
+    assert channel.ion is not None, "resolve requires an ion for pbar"
+    ion = channel.ion.text
+    if ion not in KNOWN_IONS:
+        raise fail(Code.E204, f"a GHK flux of ion '{ion}' needs its valence; ionc knows "
+                   f"{', '.join(KNOWN_IONS)}", channel.ion.span)
+    flux = ghk_flux(lowerer.values["pbar"], KNOWN_IONS[ion].valence, lowerer.values[f"{ion}i"],
+                    lowerer.values[f"{ion}o"], lowerer.values["v"], T, FARADAY, GAS_CONSTANT)
+    return flux / internal_scale(u.CURRENT / u.AREA)
 
 
 def _internal(lowerer: Lowerer, name: str) -> sp.Expr:
@@ -153,16 +172,37 @@ def lay_out(cell: ir.CellDef) -> Discretization:
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
     values = cell_values(cell, lowerer)
+    ions = [lower_ion(block, lowerer) for block in cell.ions]
     return low.Cell(
         name=cell.name.text,
         temperature=values["temperature"],
         cm=values["cm"],
         v_init=values["v_init"],
         ra=values["ra"],
-        reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals),
+        reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals)
+        + tuple((ion.name, value) for ion, value in ions if value is not None),
+        ions=tuple(ion for ion, _ in ions),
         morphology=lower_morphology(cell, values["ra"], values["cm"], lowerer),
         placements=tuple(_placement(cell, i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
     )
+
+
+def lower_ion(block: syn.IonBlock, lowerer: Lowerer) -> tuple[low.Ion, float | None]:
+    """An ion block: the ion, and its reversal potential (mV) when it is a fixed value."""
+    name = block.ion.text
+    attrs = {a.name.text: a.value for a in block.body}
+    defaults = KNOWN_IONS.get(name)
+    valence = int(constant_value(attrs["valence"], lowerer)) if "valence" in attrs else defaults.valence  # type: ignore[union-attr]
+    inside = constant_value(attrs["inside"], lowerer) if "inside" in attrs else (defaults.inside_mM if defaults else 0.0)
+    outside = (constant_value(attrs["outside"], lowerer) if "outside" in attrs
+               else (defaults.outside_mM if defaults else 0.0))
+    policy = attrs.get("reversal")
+    if policy is None or (isinstance(policy, syn.Name) and policy.id == "none"):
+        return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="none"), None
+    if isinstance(policy, syn.Name) and policy.id == "nernst":
+        return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="nernst"), None
+    fixed = constant_value(policy, lowerer)
+    return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="fixed"), fixed
 
 
 def _placement(

@@ -8,9 +8,11 @@ import sympy as sp
 
 from ionc.diagnostics import DiagnosticSink
 from ionc.ir import resolved as ir
-from ionc.lower import lower_channel
+from ionc.lower import base_lowerer, lower_channel, lower_ion
 from ionc.morphology import Discretization
 from ionc.pipeline import front_end
+from ionc.sema.ions import KNOWN_IONS
+from ionc.symbolic.bridge import constant_value
 from ionc.symbolic.derive import DerivedChannel, derive_channel
 
 
@@ -19,7 +21,36 @@ def show_file(path: Path) -> str:
     sink = DiagnosticSink()
     blocks = [_channel_text(derive_channel(lower_channel(c), sink)) for c in model.channels]
     sink.check()
+    blocks += [_ions_text(cell) for cell in model.cells]
     return "\n\n".join(blocks)
+
+
+def _ions_text(cell: ir.CellDef) -> str:
+    """Each ion of a cell: its concentrations and how its reversal potential is made."""
+    lowerer = base_lowerer()
+    lines = [f"cell {cell.name.text}: ions"]
+    for reversal in cell.reversals:
+        lines.append(f"  {reversal.ion.text}: reversal fixed at {constant_value(reversal.value, lowerer):g} mV")
+    declared = {r.ion.text for r in cell.reversals}
+    for block in cell.ions:
+        ion, fixed = lower_ion(block, lowerer)
+        declared.add(ion.name)
+        policy = {
+            "nernst": "reversal by Nernst, RT/zF ln(outside/inside) at the cell's temperature",
+            "none": "no reversal potential (only GHK fluxes may carry it)",
+        }.get(ion.reversal, f"reversal fixed at {fixed} mV")
+        lines.append(f"  {ion.name}: valence {ion.valence}, inside {ion.inside:g} mM, outside {ion.outside:g} mM; "
+                     f"{policy}")
+    for insert in cell.inserts:
+        name = insert.channel.ion.text if insert.channel.ion is not None else None
+        if insert.channel.ghk and name is not None and name not in declared:
+            defaults = KNOWN_IONS.get(name)
+            text = f"inside {defaults.inside_mM:g} mM, outside {defaults.outside_mM:g} mM" if defaults else "?"
+            lines.append(f"  {name}: not declared; NEURON's default concentrations ({text})")
+            declared.add(name)
+    if len(lines) == 1:
+        lines.append("  (none declared)")
+    return "\n".join(lines)
 
 
 def lay_out_cells(model: ir.Model) -> dict[str, Discretization]:

@@ -180,11 +180,6 @@ FIRING_CASES = {
 }
 
 DELAY_MS = 5.0
-# The ionc compiler cannot yet generate code for ms_na: the limit of its h gate's
-# tau = 1/(a + b) at a's removable singularity is an exact number with exp(5) in it,
-# and codegen/context.py's _numeric() calls sp.Float on it (TypeError "cannot create
-# mpf"). The clamp above does not go through code generation and is compared in full.
-KNOWN_CODEGEN_FAILURE = "cannot create mpf from"
 
 
 def _model_text(case: FiringCase) -> str:
@@ -216,12 +211,7 @@ simulation firing of compartment {{
 def _ionc_spikes(name: str, directory: Path) -> list[float]:
     path = directory / f"{name.replace(' + ', '_and_')}.ionc"
     path.write_text(_model_text(FIRING_CASES[name]), encoding="utf-8")
-    try:
-        output, _ = run_simulation(path)
-    except TypeError as error:
-        if name == "mainen_sejnowski" and KNOWN_CODEGEN_FAILURE in str(error):
-            pytest.xfail(f"ionc cannot compile ms_na yet (codegen: {error})")
-        raise
+    output, _ = run_simulation(path)
     return [float(t) for t in output["spikes"]["v@soma"]]
 
 

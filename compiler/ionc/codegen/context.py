@@ -221,7 +221,8 @@ def _exact_point_guard(
 
 def _numeric(value: sp.Expr) -> sp.Expr:
     """An exact constant (exp(2), tanh(1)) as one float, not a call in every step."""
-    return sp.Float(value) if value.is_number else value
+    # evalf first: sp.Float cannot take an expression like 1000/(91/2 - 600/(1 - exp(5))) directly
+    return sp.Float(value.evalf(30), 17) if value.is_number else value
 
 
 def _gate_rates(
@@ -255,6 +256,13 @@ def _inplace_advance(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, t
     return Block(lines + computed, tuple(dict.fromkeys(b for block in blocks for b in block.buffers)))
 
 
+def _current_comment(channel: low.Channel) -> str:
+    if channel.ghk is not None:
+        return (f"# i = {channel.conductance} * open fraction * GHK flux(v, {channel.ion}i, {channel.ion}o); "
+                "g = di/dv")
+    return f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"
+
+
 def _plain_rates(rates: list[GuardedRate], v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
     """The rates without singularities, computed together: they share subexpressions and,
     through exact identities, exponentials (exp(-v/10) from exp(-v/20) squared)."""
@@ -270,7 +278,7 @@ def _plain_rates(rates: list[GuardedRate], v: sp.Symbol, temporaries: Temporarie
 
 def _inplace_current(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
     channel = derived.channel
-    lines = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
+    lines = [_current_comment(channel)]
     computed, named = inplace_assignments(
         [(f"g_{channel.name}", derived.conductance.subs(V, v)), (f"i_{channel.name}", derived.current.subs(V, v))],
         temporaries.symbols(),
@@ -297,7 +305,7 @@ def _advance_lines(
 
 def _current_lines(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, dialect: Dialect) -> list[str]:
     channel = derived.channel
-    lines = [f"# i = {channel.conductance} * open fraction * (v - {channel.reversal}); g = di/dv"]
+    lines = [_current_comment(channel)]
     lines += assignments(
         (
             (f"g_{channel.name}", derived.conductance.subs(V, v)),

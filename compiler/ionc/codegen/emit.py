@@ -20,6 +20,8 @@ from ionc.diagnostics import Code, fail
 from ionc.ir import lowered as low
 from ionc.lower import V
 from ionc.morphology import Discretization
+from ionc.sema.ions import KNOWN_IONS, concentration_names
+from ionc.symbolic.bridge import FARADAY, GAS_CONSTANT
 from ionc.symbolic.derive import DerivedChannel
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -279,6 +281,29 @@ def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
     return views
 
 
+def _ion_parameters(cell: low.Cell, views: list[ChannelView], origin: str) -> tuple[list[ParameterView], list[str]]:
+    """Concentrations the channels read (cai, cao, ...) as parameters (`ion.ca.inside`, mM), and
+    the Nernst potentials of the ions whose reversal follows them (computed per run)."""
+    read = {name for view in views for name in view.inputs if name in concentration_names()}
+    declared = {ion.name: ion for ion in cell.ions}
+    nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst"
+              and any(f"e_{ion.name}" in view.inputs for view in views)}
+    wanted = sorted({concentration_names()[name][0] for name in read} | nernst)
+    parameters: list[ParameterView] = []
+    lines: list[str] = []
+    for name in wanted:
+        ion = declared.get(name)
+        defaults = KNOWN_IONS.get(name)
+        inside = ion.inside if ion else defaults.inside_mM if defaults else 0.0
+        outside = ion.outside if ion else defaults.outside_mM if defaults else 0.0
+        parameters += [ParameterView(f"ion.{name}.inside", f"{name}i", inside, "mM", origin),
+                       ParameterView(f"ion.{name}.outside", f"{name}o", outside, "mM", origin)]
+        if ion is not None and name in nernst:
+            factor = 1000 * float(GAS_CONSTANT) / (ion.valence * float(FARADAY))  # mV/K
+            lines.append(f"e_{name} = {factor!r} * T * np.log({name}o / {name}i)  # Nernst: RT/zF ln(co/ci), mV")
+    return parameters, lines
+
+
 def _stimulus_parameters(stimulus: low.Stimulus, origin: str) -> list[ParameterView]:
     return [
         ParameterView(f"{stimulus.name}.delay", f"{stimulus.name}_delay", stimulus.delay, "ms", origin, False),
@@ -300,7 +325,7 @@ def _imports(cable_imports: list[str], backend: str) -> Imports:
     lines = ["import argparse", "import json", "import sys", "import time", "from typing import Any",
              "import numpy as np", *cable_imports]
     if backend == "numba":
-        lines.append("import numba")
+        lines += ["import math", "import numba"]
 
     def module(line: str) -> str:
         return line.split()[1].split(".")[0]
@@ -506,6 +531,9 @@ def module_view(
         if lines:
             per_node += lines
             segments.append((name, [int(k) for k in segment]))
+    found, nernst = _ion_parameters(cell, views, origin)
+    parameters += found
+    per_node = nernst + per_node
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
     _check_generated_names(parameters, views)

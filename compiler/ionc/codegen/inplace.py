@@ -22,6 +22,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
 from ionc.codegen.printer import code
+from ionc.symbolic.ghk import efun, efun_slope
 
 UFUNCS: dict[type, str] = {
     sp.exp: "np.exp",
@@ -31,6 +32,8 @@ UFUNCS: dict[type, str] = {
     sp.tanh: "np.tanh",
     sp.sinh: "np.sinh",
     sp.cosh: "np.cosh",
+    efun: "efun",  # runtime functions with out=, like ufuncs (ionc/runtime/standalone.py)
+    efun_slope: "efun_slope",
 }
 
 

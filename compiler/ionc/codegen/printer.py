@@ -61,6 +61,15 @@ class IoncPrinter(NumPyPrinter):
         return text
 
 
+    # The GHK flux's x/(1 - exp(-x)) and its slope: runtime functions with their limits at 0
+    # (ionc/runtime/standalone.py), see ionc/symbolic/ghk.py.
+    def _print_efun(self, expr: Any) -> str:
+        return f"efun({self._print(expr.args[0])})"
+
+    def _print_efun_slope(self, expr: Any) -> str:
+        return f"efun_slope({self._print(expr.args[0])})"
+
+
 _PRINTER = IoncPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
 
@@ -107,6 +116,12 @@ class ScalarPrinter(IoncPrinter):
     def _print_Heaviside(self, expr: Any) -> str:
         x = self._print(expr.args[0])
         return f"(1.0 if {x} > 0 else (0.5 if {x} == 0 else 0.0))"
+
+    def _print_efun(self, expr: Any) -> str:  # the fused loop's numba versions
+        return f"_efun({self._print(expr.args[0])})"
+
+    def _print_efun_slope(self, expr: Any) -> str:
+        return f"_efun_slope({self._print(expr.args[0])})"
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         *pieces, (last, _) = expr.args

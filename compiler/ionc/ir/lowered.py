@@ -55,6 +55,7 @@ class Channel:
     reversal: sp.Expr  # the channel's `e`, or the cell's e_<ion> symbol
     q10: sp.Expr  # temperature factor for rates (1 if none), in T
     span: Span
+    ghk: sp.Expr | None = None  # pbar channels: the GHK current density per open fraction (uA/cm2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,13 +68,25 @@ class Placement:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Ion:
+    """An ion of a cell: its concentrations (mM) and how its reversal potential is made."""
+
+    name: str
+    valence: int
+    inside: float  # mM
+    outside: float  # mM
+    reversal: str  # "fixed" (in Cell.reversals), "nernst" (from the concentrations) or "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
     name: str
     temperature: float  # K
     cm: float  # uF/cm2
     v_init: float  # mV
     ra: float  # ohm*cm
-    reversals: tuple[tuple[str, float], ...]  # ion -> mV
+    reversals: tuple[tuple[str, float], ...]  # ion -> mV, the fixed ones
+    ions: tuple[Ion, ...] = ()  # every ion with a block in the cell, and the known ones it reads
     morphology: Discretization
     placements: tuple[Placement, ...]
 

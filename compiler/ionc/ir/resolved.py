@@ -35,8 +35,16 @@ class ChannelDef:
 
     @property
     def conductance(self) -> str:
-        """The conductance parameter: `gbar`, or `g` for passive channels."""
-        return "gbar" if self.assign("gbar") is not None else "g"
+        """The conductance parameter: `gbar`, or `g` for passive channels (or `pbar`, a
+        permeability: the channel carries a GHK flux)."""
+        for name in ("gbar", "pbar"):
+            if self.assign(name) is not None:
+                return name
+        return "g"
+
+    @property
+    def ghk(self) -> bool:
+        return self.assign("pbar") is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +81,7 @@ class CellDef:
     attrs: tuple[syn.Assign, ...]
     region_attrs: tuple[syn.RegionAssign, ...]
     reversals: tuple[syn.Reversal, ...]
+    ions: tuple[syn.IonBlock, ...]
     sections: tuple[SectionDef, ...]
     swc: SwcDef | None
     inserts: tuple[InsertDef, ...]

@@ -29,6 +29,36 @@ class SimulationError(RuntimeError):
     """A run that cannot go on (v left the rate tables' range, or blew up)."""
 
 
+def efun(x: Any, out: Any = None) -> Any:
+    """x / (1 - exp(-x)), and its limit 1 at x = 0 (the GHK flux's removable singularity).
+
+    x / -expm1(-x) is accurate to rounding right up to 0; only x == 0 itself needs the limit."""
+    x = np.asarray(x)
+    result = x / -np.expm1(-np.where(x == 0.0, 1.0, x))
+    result = np.where(x == 0.0, 1.0, result)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
+def efun_slope(x: Any, out: Any = None) -> Any:
+    """d/dx x / (1 - exp(-x)) = (1 - exp(-x) (1 + x)) / (1 - exp(-x))^2, 1/2 at x = 0.
+
+    Near 0 the closed form cancels; its Taylor series 1/2 + x/6 - x^3/180 is exact to
+    rounding for |x| < 1e-3 (the next term, x^5/5040, is below 2e-19)."""
+    x = np.asarray(x)
+    near = np.abs(x) < 1e-3
+    safe = np.where(near, 1.0, x)
+    denominator = -np.expm1(-safe)
+    closed = (denominator - safe * np.exp(-safe)) / (denominator * denominator)
+    result = np.where(near, 0.5 + x / 6.0 - x**3 / 180.0, closed)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
 def quiet_floating_point(function: Any) -> Any:
     """Run without numpy's overflow warnings: blow-ups are caught by check_finite, with a place."""
 

@@ -12,12 +12,15 @@ from ionc.diagnostics import Code, DiagnosticSink
 from ionc.ir import resolved as ir
 from ionc.sema import units as u
 from ionc.sema.dimensions import CONSTANTS, UNKNOWN, constant_number, expect, infer
+from ionc.sema.ions import KNOWN_IONS, REVERSAL_POLICIES, concentration_names
 from ionc.syntax import nodes as syn
 
 Scope = dict[str, u.Dimension]
 
 GATE_EQUATIONS = {"alpha": u.RATE, "beta": u.RATE, "inf": u.DIMENSIONLESS, "tau": u.TIME}
-CHANNEL_PARAMETERS = {"gbar": u.CONDUCTANCE / u.AREA, "g": u.CONDUCTANCE / u.AREA, "e": u.VOLTAGE}
+CHANNEL_PARAMETERS = {"gbar": u.CONDUCTANCE / u.AREA, "g": u.CONDUCTANCE / u.AREA, "e": u.VOLTAGE,
+                      "pbar": u.LENGTH / u.TIME}
+ION_BLOCK = {"inside": u.CONCENTRATION, "outside": u.CONCENTRATION, "valence": u.DIMENSIONLESS}
 CELL_ATTRS = {"temperature": u.TEMPERATURE, "cm": u.CAPACITANCE / u.AREA, "v_init": u.VOLTAGE,
               "ra": u.RESISTANCE * u.LENGTH, "compartments": u.DIMENSIONLESS, "d_lambda": u.DIMENSIONLESS}
 SECTION_ATTRS = {"length": u.LENGTH, "diameter": u.LENGTH, "area": u.AREA, "compartments": u.DIMENSIONLESS,
@@ -32,6 +35,8 @@ RUNTIME_NAMES = ("v", "T", "celsius")
 def channel_scope(channel: ir.ChannelDef, sink: DiagnosticSink) -> Scope:
     """Names visible in a channel's parameters and gates, with their dimensions."""
     scope: Scope = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
+    ions = [*KNOWN_IONS, *([channel.ion.text] if channel.ion is not None else [])]
+    scope |= {name: u.CONCENTRATION for name in concentration_names(ions)}
     for assign in channel.assigns:
         dim = infer(assign.value, scope, sink)
         scope[assign.name.text] = UNKNOWN if dim is None else dim
@@ -114,11 +119,29 @@ def _children(expr: syn.Expr) -> tuple[syn.Expr, ...]:
     return ()
 
 
+def _check_ion_block(block: syn.IonBlock, scope: Scope, sink: DiagnosticSink) -> None:
+    ion = block.ion.text
+    for assign in block.body:
+        name = assign.name.text
+        if name == "reversal" and isinstance(assign.value, syn.Name) and assign.value.id in REVERSAL_POLICIES:
+            continue
+        if name == "reversal":
+            expect(assign.value, u.VOLTAGE, f"the reversal potential of {ion} (or nernst, or none)", scope, sink)
+        elif name in ION_BLOCK:
+            expect(assign.value, ION_BLOCK[name], f"'{name}' of ion {ion}", scope, sink)
+    valence = next((a for a in block.body if a.name.text == "valence"), None)
+    number = constant_number(valence.value) if valence is not None else None
+    if valence is not None and (number is None or number.denominator != 1 or number == 0):
+        sink.error(Code.E303, f"the valence of {ion} is a whole number other than 0", valence.value.span)
+
+
 def _check_cell(cell: ir.CellDef, sink: DiagnosticSink) -> None:
     scope: Scope = dict(CONSTANTS)
     _check_attrs(cell.attrs, CELL_ATTRS, scope, sink)
     for reversal in cell.reversals:
         expect(reversal.value, u.VOLTAGE, f"the reversal potential of {reversal.ion.text}", scope, sink)
+    for block in cell.ions:
+        _check_ion_block(block, scope, sink)
     _check_whole_number(cell.attr("compartments"), sink)
     _check_positive(cell.attr("d_lambda"), sink)
     if cell.attr("compartments") is not None and cell.attr("d_lambda") is not None:

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
+from ionc.sema.ions import ION_ATTRS, KNOWN_IONS
 from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.syntax import nodes as syn
 
@@ -114,13 +115,18 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         if gate.name.text in clashes:
             sink.error(Code.E201, f"'{gate.name.text}' is both a gate and a parameter", gate.name.span)
     names = {a.name.text for a in assigns}
-    if "gbar" in names and "g" in names:
-        sink.error(Code.E201, "a channel has one conductance: 'gbar' or 'g', not both", node.name.span)
-    elif "gbar" not in names and "g" not in names:
+    given = [n for n in ("gbar", "g", "pbar") if n in names]
+    if len(given) > 1:
+        sink.error(Code.E201, f"a channel has one conductance (gbar or g) or one permeability (pbar), not "
+                   f"{' and '.join(given)}", node.name.span)
+    elif not given:
         sink.error(
             Code.E204, f"channel '{node.name.text}' has no conductance", node.name.span,
-            "add 'gbar = ... mS/cm2' (or 'g = ...' for a passive channel)",
+            "add 'gbar = ... mS/cm2' (or 'g = ...' for a passive channel, 'pbar = ... cm/s' for a GHK flux)",
         )
+    if "pbar" in names and nonspecific:
+        sink.error(Code.E204, "a GHK flux (pbar) is carried by an ion: write 'ion NAME', not 'nonspecific'",
+                   node.name.span)
     return ir.ChannelDef(
         name=node.name,
         ion=ions[0].ion if ions else None,
@@ -198,6 +204,8 @@ def _gate_kind(node: syn.Gate, sink: DiagnosticSink) -> str:
 def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSink) -> ir.CellDef:
     attrs = tuple(s for s in node.body if isinstance(s, syn.Assign))
     reversals = tuple(s for s in node.body if isinstance(s, syn.Reversal))
+    ions = tuple(s for s in node.body if isinstance(s, syn.IonBlock))
+    _check_ion_blocks(ions, reversals, sink)
     morphologies = [s for s in node.body if isinstance(s, syn.Morphology | syn.MorphologyFile)]
     region_attrs = tuple(s for s in node.body if isinstance(s, syn.RegionAssign))
     known(attrs, CELL_ATTRS, "cell property", sink)
@@ -211,7 +219,7 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
     sections = resolve_sections(list(first.sections), sink) if isinstance(first, syn.Morphology) else ()
     swc = resolve_swc(first, sink) if isinstance(first, syn.MorphologyFile) else None
     cell = ir.CellDef(
-        name=node.name, attrs=attrs, region_attrs=region_attrs, reversals=reversals, sections=sections,
+        name=node.name, attrs=attrs, region_attrs=region_attrs, reversals=reversals, ions=ions, sections=sections,
         swc=swc, inserts=(), span=node.span,
     )
     for region_attr in region_attrs:
@@ -226,7 +234,7 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
         if (insert := _insert(use, statement, channels, cell, sink)) is not None
     )
     _check_inserted_once(cell, inserts, sink)
-    _check_reversals(node, inserts, reversals, sink)
+    _check_reversals(node, inserts, reversals, ions, sink)
     return dataclasses.replace(cell, inserts=inserts)
 
 
@@ -288,20 +296,40 @@ def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: Diagnos
                        did_you_mean(region.text, named) or f"known: {', '.join(named[:12])}")
 
 
+def _check_ion_blocks(ions: tuple[syn.IonBlock, ...], reversals: tuple[syn.Reversal, ...],
+                      sink: DiagnosticSink) -> None:
+    unique([*(r.ion for r in reversals), *(b.ion for b in ions)], "ion declaration (reversal or ion block)", sink)
+    for block in ions:
+        known(block.body, ION_ATTRS, "ion property", sink)
+        unique((a.name for a in block.body), f"property of ion '{block.ion.text}'", sink)
+        if block.ion.text not in KNOWN_IONS and not any(a.name.text == "valence" for a in block.body):
+            sink.error(Code.E204, f"ion '{block.ion.text}' is not one ionc knows ({', '.join(KNOWN_IONS)}): "
+                       "give its valence", block.ion.span, "add 'valence = ...' (e.g. 2 for Mg2+)")
+
+
+def _reversal_given(block: syn.IonBlock) -> bool:
+    """An ion block that says how its reversal potential is made (a value or nernst)."""
+    policy = next((a.value for a in block.body if a.name.text == "reversal"), None)
+    return policy is not None and not (isinstance(policy, syn.Name) and policy.id == "none")
+
+
 def _check_reversals(
     cell: syn.Cell, inserts: tuple[ir.InsertDef, ...], reversals: tuple[syn.Reversal, ...],
-    sink: DiagnosticSink,
+    ions: tuple[syn.IonBlock, ...], sink: DiagnosticSink,
 ) -> None:
-    declared = {r.ion.text for r in reversals}
+    declared = {r.ion.text for r in reversals} | {b.ion.text for b in ions if _reversal_given(b)}
     for insert in inserts:
         channel = insert.channel
         overridden = channel.assign("e") is not None or any(a.name.text == "e" for a in insert.args)
+        if channel.ghk:  # a GHK flux needs concentrations, not a reversal potential
+            continue
         if channel.ion is not None and not overridden and channel.ion.text not in declared:
             sink.error(
                 Code.E204,
                 f"no reversal potential for ion '{channel.ion.text}' used by '{channel.name.text}'",
                 insert.span,
-                f"add 'reversal {channel.ion.text} = ... mV' to cell '{cell.name.text}'",
+                f"add 'reversal {channel.ion.text} = ... mV' (or 'ion {channel.ion.text} {{ reversal = nernst }}') "
+                f"to cell '{cell.name.text}'",
             )
 
 

@@ -54,7 +54,10 @@ class DerivedChannel:
 def derive_channel(channel: low.Channel, sink: DiagnosticSink) -> DerivedChannel:
     phi = symbol(f"{channel.name}_phi")
     gates = tuple(g for gate in channel.gates if (g := derive_gate(gate, phi, sink)) is not None)
-    current = channel.conductance * _open_fraction(channel) * (V - channel.reversal)
+    if channel.ghk is not None:  # a GHK flux: pbar times the flux, per open fraction
+        current = _open_fraction(channel) * channel.ghk
+    else:
+        current = channel.conductance * _open_fraction(channel) * (V - channel.reversal)
     return DerivedChannel(
         channel=channel, phi=phi, gates=gates, current=current, conductance=sp.diff(current, V)
     )

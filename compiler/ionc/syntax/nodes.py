@@ -195,6 +195,14 @@ class Reversal(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IonBlock(Node):
+    """`ion ca { inside = 50 nM; outside = 2 mM; reversal = nernst }` in a cell."""
+
+    ion: Ident
+    body: tuple[Assign, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MechanismUse(Node):
     name: Ident
     args: tuple[KeywordArg, ...]
@@ -206,7 +214,7 @@ class Insert(Node):
     regions: tuple[Ident, ...]  # empty: everywhere
 
 
-CellStmt = Assign | RegionAssign | Reversal | Morphology | MorphologyFile | Insert
+CellStmt = Assign | RegionAssign | Reversal | IonBlock | Morphology | MorphologyFile | Insert
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

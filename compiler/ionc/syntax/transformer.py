@@ -88,6 +88,15 @@ class ToSyntax(Transformer[Token, syn.File]):
     def reversal_stmt(self, meta: Meta, children: list[Any]) -> syn.Reversal:
         return syn.Reversal(ion=self._ident(children[0]), value=children[1], span=self._span(meta))
 
+    def ion_reversal(self, meta: Meta, children: list[Any]) -> syn.Assign:
+        """`reversal = nernst` in an ion block: an assignment like any other there."""
+        keyword, value = children
+        return syn.Assign(name=self._ident(keyword), value=value, span=self._span(meta))
+
+    def ion_block(self, meta: Meta, children: list[Any]) -> syn.IonBlock:
+        name, *body = children
+        return syn.IonBlock(ion=self._ident(name), body=tuple(body), span=self._span(meta))
+
     def morphology_decl(self, meta: Meta, children: list[Any]) -> syn.Morphology:
         return syn.Morphology(sections=tuple(children), span=self._span(meta))
 
