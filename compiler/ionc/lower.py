@@ -56,6 +56,9 @@ def base_lowerer() -> Lowerer:
 def lower_channel(channel: ir.ChannelDef) -> low.Channel:
     prefix = channel.name.text
     lowerer = base_lowerer()
+    if channel.pool and channel.ion is not None:  # ica, uA/cm2: the ion's current density at the node
+        current = f"i{channel.ion.text}"
+        lowerer.define(current, symbol(current) * internal_scale(u.CURRENT / u.AREA), u.CURRENT / u.AREA)
     constants = set(constant_parameters(channel))
     parameters: list[low.Parameter] = []
     for assign in channel.assigns:
@@ -74,6 +77,10 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
             lowerer.define(name, lowerer.si(assign.value), dim)
     gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
     ghk = _ghk(channel, lowerer) if channel.ghk else None
+    if channel.pool:  # no current: conductance and reversal 0
+        return low.Channel(name=prefix, ion=channel.ion.text if channel.ion else None, parameters=tuple(parameters),
+                           gates=gates, conductance=sp.Integer(0), reversal=sp.Integer(0), q10=sp.Integer(1),
+                           span=channel.span, pool=True)
     reversal = _internal(lowerer, "e") if "e" in lowerer.values else symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
     return low.Channel(
         name=prefix,
@@ -116,7 +123,7 @@ def _q10(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
 def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
     state = symbol(f"{prefix}_{gate.name.text}")
     lowerer = Lowerer(channel_scope.values, channel_scope.dims)
-    lowerer.define(gate.name.text, state, u.DIMENSIONLESS)
+    lowerer.define(gate.name.text, state * internal_scale(gate.dimension), gate.dimension)
     rates = []
     for equation in gate.equations:
         name = equation.name.text

@@ -51,6 +51,7 @@ class ChannelView:
     table_step: tuple[str, ...] = ()  # the state update from the tables (fused loop)
     table_rows: tuple[str, ...] = ()  # inf and exp(-dt/tau) from the tables into the rows
     buffers: tuple[str, ...] = ()  # arrays the step computes into, made once before the loop
+    gathers: tuple[str, ...] = ()  # per-node values (cai of a pool, ...) copied to its nodes each step
     passive: bool = False  # no gates, conductance independent of v: folded into constants
     size: int = 0  # how many nodes it has
 
@@ -370,7 +371,7 @@ def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[s
 
 def channel_view(
     derived: DerivedChannel, nodes: str, temporaries: Temporaries, pool: WorkPool, tables: bool = False,
-    fused: bool = False,
+    fused: bool = False, starts_at: str | None = None,
 ) -> ChannelView:
     """The code of one channel; table and fused-loop variants only when asked for (their
     symbolic work, second derivatives in particular, costs compile time). `pool` holds
@@ -391,10 +392,14 @@ def channel_view(
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
         # one value per node even where inf does not depend on v
         init += [f"{g.gate.state} = np.broadcast_to({g.gate.state}, {v}.shape).copy()" for g in derived.gates]
+    if derived.gates and starts_at is not None:  # a pool starts at the ion's inside concentration
+        state = derived.gates[0].gate.state
+        init = ["# the concentration starts at the cell's value for the ion",
+                f"{state} = np.broadcast_to({starts_at}, {v}.shape).copy()"]
     table_build, table_curvature, table_step, table_rows = (
         _table_lines(derived, v, phi_dt, temporaries) if tables else ([], [], [], [])
     )
-    current = _inplace_current(derived, v, temporaries, pool)
+    current = Block([]) if channel.pool else _inplace_current(derived, v, temporaries, pool)  # a pool has none
     advance = Block([]) if tables else _inplace_advance(derived, v, phi_dt, temporaries, pool)
     return ChannelView(
         name=channel.name,

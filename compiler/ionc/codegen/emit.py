@@ -21,8 +21,8 @@ from ionc.ir import lowered as low
 from ionc.lower import V
 from ionc.morphology import Discretization
 from ionc.sema.ions import KNOWN_IONS, concentration_names
-from ionc.symbolic.bridge import FARADAY, GAS_CONSTANT
-from ionc.symbolic.derive import DerivedChannel
+from ionc.symbolic.bridge import FARADAY, GAS_CONSTANT, symbol
+from ionc.symbolic.derive import DerivedChannel, free_names, renamed
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent.parent / "runtime" / "standalone.py"
@@ -46,7 +46,7 @@ class RecordView:
 def _membrane_lines(views: list[ChannelView]) -> list[str]:
     """Sum the currents and conductances of the channels with gates into i_membrane and
     g_membrane (in place); passive channels are in passive_rhs and passive_diagonal."""
-    views = [v for v in views if not v.passive]
+    views = [v for v in views if not v.passive and v.current]
     lines: list[str] = []
     for total, kind in (("i_membrane", "i"), ("g_membrane", "g")):
         full = [f"{kind}_{v.name}" for v in views if not v.nodes]
@@ -214,6 +214,8 @@ class ModuleView:
     segments: list[tuple[str, list[int]]]
     per_node_parameters: list[str]
     membrane_lines: list[str]
+    ion_currents: list[str]
+    pool_writes: list[str]
     passive_setup: list[str]
     implicit_step: list[str]
     work_arrays: list[str]
@@ -281,13 +283,48 @@ def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
     return views
 
 
-def _ion_parameters(cell: low.Cell, views: list[ChannelView], origin: str) -> tuple[list[ParameterView], list[str]]:
+def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], pool_ions: list[str],
+                nernst: set[str]) -> tuple[list[str], list[str]]:
+    """(after the currents: each pool ion's current density summed per node; after the
+    gates: each pool's concentration written back per node, and its Nernst potential)."""
+    currents: list[str] = []
+    writes: list[str] = []
+    for ion in pool_ions:
+        currents.append(f"i{ion}.fill(0.0)  # the {ion} current density at each node, read by its pools")
+        for view in views:
+            channel = channels[view.name].channel
+            if channel.ion == ion and not channel.pool:
+                where = f"[:, NODES_{view.name}]" if view.nodes else ""
+                currents.append(f"i{ion}{where} += i_{view.name}")
+        for view in views:
+            channel = channels[view.name].channel
+            if channel.pool and channel.ion == ion:
+                state = view.states[0]
+                writes.append(f"{ion}i[:, NODES_{view.name}] = {state}" if view.nodes
+                              else f"np.copyto({ion}i, {state})  # pool {view.name}")
+        if ion in nernst:
+            factor = 1000 * float(GAS_CONSTANT) / (KNOWN_IONS[ion].valence * float(FARADAY))
+            writes += [f"np.divide({ion}o, {ion}i, out=e_{ion})  # Nernst again, with the new {ion}i",
+                       f"np.log(e_{ion}, out=e_{ion})", f"e_{ion} *= {factor!r} * T"]
+    return currents, writes
+
+
+def _per_node_concentrations(pool_ions: list[str], nodes: int) -> list[str]:
+    """An ion with a pool has its inside concentration and current density per node."""
+    lines = []
+    for ion in pool_ions:
+        lines += [f"# {ion}i changes where a pool is inserted: one value per node; i{ion} feeds the pool",
+                  f"{ion}i = np.broadcast_to({ion}i, (batch, {nodes})).astype(DTYPE)",
+                  f"i{ion} = np.zeros((batch, {nodes}), dtype=DTYPE)"]
+    return lines
+
+
+def _ion_parameters(cell: low.Cell, reads: set[str], origin: str) -> tuple[list[ParameterView], list[str]]:
     """Concentrations the channels read (cai, cao, ...) as parameters (`ion.ca.inside`, mM), and
     the Nernst potentials of the ions whose reversal follows them (computed per run)."""
-    read = {name for view in views for name in view.inputs if name in concentration_names()}
+    read = {name for name in reads if name in concentration_names()}
     declared = {ion.name: ion for ion in cell.ions}
-    nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst"
-              and any(f"e_{ion.name}" in view.inputs for view in views)}
+    nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst" and f"e_{ion.name}" in reads}
     wanted = sorted({concentration_names()[name][0] for name in read} | nernst)
     parameters: list[ParameterView] = []
     lines: list[str] = []
@@ -512,7 +549,17 @@ def module_view(
     nodes: dict[str, np.ndarray] = {}
     per_node: list[str] = []
     segments: list[tuple[str, list[int]]] = []
-    for name, placements in _by_channel(cell.placements).items():
+    placed = _by_channel(cell.placements)
+    pool_ions = sorted({ion for n in placed if channels[n].channel.pool and (ion := channels[n].channel.ion)})
+    nernst_ions = {ion.name for ion in cell.ions if ion.reversal == "nernst"}
+    per_node_names = {f"{ion}i" for ion in pool_ions} | {f"i{ion}" for ion in pool_ions}
+    per_node_names |= {f"e_{ion}" for ion in pool_ions if ion in nernst_ions}
+    if pool_ions and backend == "numba":
+        raise fail(Code.E303, f"concentration pools ({', '.join(n for n in placed if channels[n].channel.pool)}) "
+                   "run with the numpy backend only, for now: use --backend numpy", None)
+    reads = {name for n in placed for name in free_names(channels[n])}
+    gathered: list[str] = []
+    for name, placements in placed.items():
         node_sets = [_channel_nodes(p, disc) for p in placements]
         order = np.argsort(np.concatenate(node_sets), kind="stable")
         nodes[name] = np.concatenate(node_sets)[order]
@@ -520,20 +567,33 @@ def module_view(
         index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
         # channels on every node share work arrays; one on some nodes has its own
         pool = pools.setdefault("" if not index else name, WorkPool("" if not index else f"_{name}"))
-        view = channel_view(channels[name], index, temporaries, pool, simulation.tables, backend == "numba")
+        derived, gathers = channels[name], tuple[str, ...]()
+        own = sorted(per_node_names & free_names(derived))
+        if index and own:  # on some nodes: per-node values gathered to its nodes, under its own names
+            derived = renamed(derived, {symbol(x): symbol(f"{x}_{name}") for x in own})
+            gathers = tuple(f"np.take({x}, NODES_{name}, axis=1, out={x}_{name})" for x in own)
+            gathered += [f"{x}_{name} = {x}[:, NODES_{name}].copy()" for x in own]
+        starts_at = None
+        if derived.channel.pool:
+            source = f"{derived.channel.ion}i"
+            starts_at = f"{source}[:, NODES_{name}]" if index else source
+        view = channel_view(derived, index, temporaries, pool, simulation.tables, backend == "numba", starts_at)
+        view = dataclasses.replace(view, gathers=gathers)
         # Folding a leak into constants trades exactness at rest for fewer operations: a cable's
         # step (w = v + dv solved directly) is not exact at rest anyway; a point cell's
         # dv = -I/G is, and keeps it.
-        passive = disc.n > 1 and not channels[name].gates and V not in channels[name].conductance.free_symbols
+        passive = (disc.n > 1 and not channels[name].gates and V not in channels[name].conductance.free_symbols
+                   and channels[name].channel.ion not in pool_ions)  # a pool needs its ion's current
         views.append(dataclasses.replace(view, size=int(nodes[name].size), passive=passive))
         found, lines = _channel_parameters(placements, name)
         parameters += found
         if lines:
             per_node += lines
             segments.append((name, [int(k) for k in segment]))
-    found, nernst = _ion_parameters(cell, views, origin)
+    pool_lines = _pool_lines(views, channels, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads})
+    found, nernst = _ion_parameters(cell, reads | {f"{ion}i" for ion in pool_ions}, origin)
     parameters += found
-    per_node = nernst + per_node
+    per_node = _per_node_concentrations(pool_ions, disc.n) + nernst + gathered + per_node
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
     _check_generated_names(parameters, views)
@@ -565,6 +625,8 @@ def module_view(
         path_nodes=(path := _longest_path(disc)),
         distance=[float(d) for d in disc.distance_um[path]],
         membrane_lines=_membrane_lines(views),
+        ion_currents=pool_lines[0],
+        pool_writes=pool_lines[1],
         passive_setup=_passive_setup(
             [(v, channels[v.name]) for v in views if v.passive], disc.n),
         implicit_step=_implicit_step(

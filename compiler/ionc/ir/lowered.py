@@ -56,6 +56,7 @@ class Channel:
     q10: sp.Expr  # temperature factor for rates (1 if none), in T
     span: Span
     ghk: sp.Expr | None = None  # pbar channels: the GHK current density per open fraction (uA/cm2)
+    pool: bool = False  # a concentration pool: one state (the ion's inside concentration, mM), no current
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

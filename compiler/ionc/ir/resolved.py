@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ionc.morphology import Morphology
+from ionc.sema.units import DIMENSIONLESS, Dimension
 from ionc.syntax import nodes as syn
 
 
@@ -19,6 +20,7 @@ class GateDef:
     kind: str  # "alpha_beta" | "inf_tau" | "ode"
     equations: tuple[syn.Assign | syn.Derivative, ...]
     span: syn.Span
+    dimension: Dimension = DIMENSIONLESS  # of the state: a pool's concentration has one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +31,7 @@ class ChannelDef:
     q10: syn.Q10 | None
     gates: tuple[GateDef, ...]
     span: syn.Span
+    pool: bool = False  # a concentration pool: its one "gate" is the concentration, it has no current
 
     def assign(self, name: str) -> syn.Assign | None:
         return next((a for a in self.assigns if a.name.text == name), None)

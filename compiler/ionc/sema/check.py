@@ -37,6 +37,8 @@ def channel_scope(channel: ir.ChannelDef, sink: DiagnosticSink) -> Scope:
     scope: Scope = {"v": u.VOLTAGE, "T": u.TEMPERATURE, "celsius": u.DIMENSIONLESS, **CONSTANTS}
     ions = [*KNOWN_IONS, *([channel.ion.text] if channel.ion is not None else [])]
     scope |= {name: u.CONCENTRATION for name in concentration_names(ions)}
+    if channel.pool and channel.ion is not None:  # a pool reads its ion's current density (ica)
+        scope[f"i{channel.ion.text}"] = u.CURRENT / u.AREA
     for assign in channel.assigns:
         dim = infer(assign.value, scope, sink)
         scope[assign.name.text] = UNKNOWN if dim is None else dim
@@ -69,11 +71,12 @@ def _check_channel(channel: ir.ChannelDef, sink: DiagnosticSink) -> None:
 def _check_gate(gate: ir.GateDef, channel_scope: Scope, sink: DiagnosticSink) -> None:
     scope = dict(channel_scope)
     if gate.kind == "ode":
-        scope[gate.name.text] = u.DIMENSIONLESS
+        scope[gate.name.text] = gate.dimension
     for equation in gate.equations:
         name = equation.name.text
         if isinstance(equation, syn.Derivative):
-            expect(equation.value, u.RATE, f"{name}' (a gate's rate of change)", scope, sink)
+            what = "a gate's rate of change" if gate.dimension == u.DIMENSIONLESS else "a rate of change"
+            expect(equation.value, gate.dimension / u.TIME, f"{name}' ({what})", scope, sink)
             continue
         if name in GATE_EQUATIONS:
             expect(equation.value, GATE_EQUATIONS[name], f"'{name}'", scope, sink)

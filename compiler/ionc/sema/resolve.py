@@ -14,6 +14,7 @@ from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
 from ionc.sema.ions import ION_ATTRS, KNOWN_IONS
 from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
+from ionc.sema.units import CONCENTRATION
 from ionc.syntax import nodes as syn
 
 CELL_ATTRS = ("temperature", "cm", "v_init", "ra", "compartments", "d_lambda")
@@ -33,6 +34,7 @@ def resolve(files: Sequence[syn.File], sink: DiagnosticSink) -> ir.Model:
     items = [item for file in files for item in file.items]
     _check_unique_top_level(items, sink)
     channels = tuple(_channel(c, sink) for c in items if isinstance(c, syn.Channel))
+    channels += tuple(p for p in (_pool(p, sink) for p in items if isinstance(p, syn.Pool)) if p is not None)
     by_name = {c.name.text: c for c in channels}
     cells = tuple(_cell(c, by_name, sink) for c in items if isinstance(c, syn.Cell))
     cells_by_name = {c.name.text: c for c in cells}
@@ -55,7 +57,7 @@ def did_you_mean(name: str, options: Iterable[str]) -> str | None:
 
 
 def _check_unique_top_level(items: list[syn.Item], sink: DiagnosticSink) -> None:
-    named = [i for i in items if isinstance(i, syn.Channel | syn.Cell | syn.Simulation)]
+    named = [i for i in items if isinstance(i, syn.Channel | syn.Pool | syn.Cell | syn.Simulation)]
     unique((i.name for i in named), "declaration", sink)
 
 
@@ -135,6 +137,31 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         gates=gates,
         span=node.span,
     )
+
+
+def _pool(node: syn.Pool, sink: DiagnosticSink) -> ir.ChannelDef | None:
+    """A pool is resolved as a channel without a current whose one state, the ion's
+    inside concentration, follows its equation `Xi' = ...` (exactly, as a gate does)."""
+    ions = [s for s in node.body if isinstance(s, syn.IonUse)]
+    assigns = tuple(s for s in node.body if isinstance(s, syn.Assign))
+    derivatives = [s for s in node.body if isinstance(s, syn.Derivative)]
+    if len(ions) != 1:
+        sink.error(Code.E204 if not ions else Code.E201, f"pool '{node.name.text}' needs exactly one 'ion NAME' line",
+                   node.name.span)
+        return None
+    concentration = f"{ions[0].ion.text}i"
+    if len(derivatives) != 1 or derivatives[0].name.text != concentration:
+        where = derivatives[0].name.span if derivatives else node.name.span
+        sink.error(Code.E205, f"pool '{node.name.text}' gives exactly one equation, {concentration}' = ...",
+                   where, f"the inside concentration of ion {ions[0].ion.text} is {concentration}")
+        return None
+    _check_names(assigns, sink)
+    unique((a.name for a in assigns), "parameter", sink)
+    state = syn.Ident(text=concentration, span=derivatives[0].name.span)
+    gate = ir.GateDef(name=state, power=1, kind="ode", equations=(derivatives[0],), span=derivatives[0].span,
+                      dimension=CONCENTRATION)
+    return ir.ChannelDef(name=node.name, ion=ions[0].ion, assigns=assigns, q10=None, gates=(gate,), span=node.span,
+                         pool=True)
 
 
 RESERVED_CHANNELS = ("membrane", "axial", "stimulus")  # i_membrane, g_axial, ... in generated code
@@ -235,6 +262,7 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
     )
     _check_inserted_once(cell, inserts, sink)
     _check_reversals(node, inserts, reversals, ions, sink)
+    _check_one_pool_per_ion(cell, inserts, sink)
     return dataclasses.replace(cell, inserts=inserts)
 
 
@@ -296,6 +324,19 @@ def _check_regions(regions: Iterable[syn.Ident], cell: ir.CellDef, sink: Diagnos
                        did_you_mean(region.text, named) or f"known: {', '.join(named[:12])}")
 
 
+def _check_one_pool_per_ion(cell: ir.CellDef, inserts: tuple[ir.InsertDef, ...], sink: DiagnosticSink) -> None:
+    """Two pools writing the same concentration on one node would fight over it."""
+    seen: dict[tuple[str, str], ir.InsertDef] = {}
+    for insert in (i for i in inserts if i.channel.pool and i.channel.ion is not None):
+        for region in expand_regions(cell, tuple(r.text for r in insert.regions) or ("all",)):
+            key = (insert.channel.ion.text, region)  # type: ignore[union-attr]
+            first = seen.setdefault(key, insert)
+            if first is not insert and first.channel.name.text != insert.channel.name.text:
+                sink.error(Code.E201, f"two pools write {key[0]}i in region '{region}': "
+                           f"'{first.channel.name.text}' and '{insert.channel.name.text}'", insert.span)
+                return
+
+
 def _check_ion_blocks(ions: tuple[syn.IonBlock, ...], reversals: tuple[syn.Reversal, ...],
                       sink: DiagnosticSink) -> None:
     unique([*(r.ion for r in reversals), *(b.ion for b in ions)], "ion declaration (reversal or ion block)", sink)
@@ -321,7 +362,7 @@ def _check_reversals(
     for insert in inserts:
         channel = insert.channel
         overridden = channel.assign("e") is not None or any(a.name.text == "e" for a in insert.args)
-        if channel.ghk:  # a GHK flux needs concentrations, not a reversal potential
+        if channel.ghk or channel.pool:  # a GHK flux needs concentrations, not a reversal potential
             continue
         if channel.ion is not None and not overridden and channel.ion.text not in declared:
             sink.error(

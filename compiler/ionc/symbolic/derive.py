@@ -12,6 +12,7 @@ both symbolic. An ODE that is not linear in its state is an error.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy as sp
@@ -143,3 +144,30 @@ def _guard(rate: low.Rate, sink: DiagnosticSink) -> GuardedRate:
         # A shape sympy cannot analyse (a zero inside min, max or if): left unguarded.
         points = ()
     return GuardedRate(rate=rate, expr=rewrite_expm1(rate.expr), singular=points)
+
+
+def free_names(derived: DerivedChannel) -> set[str]:
+    """Every name the channel's step reads (rates, updates, current)."""
+    exprs = [derived.current, derived.conductance]
+    for gate in derived.gates:
+        exprs += [gate.update, gate.inf, gate.slope, *(r.expr for r in gate.rates)]
+    return {str(s) for e in exprs for s in e.free_symbols}
+
+
+def renamed(derived: DerivedChannel, mapping: dict[sp.Symbol, sp.Symbol]) -> DerivedChannel:
+    """The same channel reading other names (cai -> cai_cad: its own gathered copy)."""
+    if not mapping:
+        return derived
+
+    def sub(expr: sp.Expr) -> sp.Expr:
+        return expr.xreplace(mapping)
+
+    gates = tuple(
+        dataclasses.replace(
+            g, rates=tuple(dataclasses.replace(r, expr=sub(r.expr)) for r in g.rates),
+            slope=sub(g.slope), inf=sub(g.inf), tau=sub(g.tau), update=sub(g.update),
+        )
+        for g in derived.gates
+    )
+    return dataclasses.replace(derived, gates=gates, current=sub(derived.current),
+                               conductance=sub(derived.conductance))

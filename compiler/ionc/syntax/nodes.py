@@ -142,6 +142,14 @@ class Channel(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Pool(Node):
+    """`pool NAME { ion X; ...; Xi' = ... }`: a concentration that follows an ion's current."""
+
+    name: Ident
+    body: tuple[IonUse | Assign | Derivative, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Taper(Node):
     """`diameter from 2 um to 1 um`: a value changing linearly along a section."""
 
@@ -269,7 +277,7 @@ class Simulation(Node):
     body: tuple[SimulationStmt, ...]
 
 
-Item = Import | Channel | Cell | Simulation
+Item = Import | Channel | Pool | Cell | Simulation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -54,6 +54,10 @@ class ToSyntax(Transformer[Token, syn.File]):
         name, *body = children
         return syn.Channel(name=self._ident(name), body=tuple(body), span=self._span(meta))
 
+    def pool_decl(self, meta: Meta, children: list[Any]) -> syn.Pool:
+        name, *body = children
+        return syn.Pool(name=self._ident(name), body=tuple(body), span=self._span(meta))
+
     def ion_stmt(self, meta: Meta, children: list[Token]) -> syn.IonUse:
         return syn.IonUse(ion=self._ident(children[0]), span=self._span(meta))
 
