@@ -1,6 +1,6 @@
 """Plots of run outputs (matplotlib, without a display).
 
-Voltage traces for every recording; for cells of more than one compartment,
+Every recording, one panel per variable (v, a concentration, a gate); for cells of more than one compartment,
 a space-time picture beside them: v (colour) along the longest path from the
 root (distance) against time, where a travelling action potential is a
 diagonal stripe whose slope is its velocity.
@@ -11,8 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ionc.sema.ions import concentration_names
+
 
 def plot_run(output: dict[str, Any], raw: dict[str, Any], path: Path, title: str = "") -> None:
+    """Recordings grouped by variable, one panel each (v first, in mV; a concentration in
+    mM; a gate's fraction), beside the space-time picture for a cable."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -20,26 +24,53 @@ def plot_run(output: dict[str, Any], raw: dict[str, Any], path: Path, title: str
 
     space_time = raw.get("space_time")
     cable = space_time is not None and space_time["distance_um"].size > 1
-    columns = 2 if cable else 1
-    figure, axes = plt.subplots(1, columns, figsize=(7 * columns, 4.2), constrained_layout=True, squeeze=False)
-    _traces(axes[0][0], output)
+    groups = _groups(output["traces"])
+    rows = max(1, len(groups))
+    mosaic: Any = [[f"trace{k}", "space"] if cable else [f"trace{k}"] for k in range(rows)]
+    figure, axes = plt.subplot_mosaic(mosaic, figsize=(14 if cable else 7, 2.2 + 2.0 * rows),
+                                      constrained_layout=True, sharex=False)
+    for k, (variable, sites) in enumerate(groups.items() or {"v": {}}.items()):
+        _traces(axes[f"trace{k}"], output["t"], variable, sites, last=k == rows - 1)
+    _velocity_note(axes["trace0"], output)
     if cable and space_time is not None:
-        _space_time(figure, axes[0][1], space_time)
+        _space_time(figure, axes["space"], space_time)
     figure.suptitle(title)
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
 
-def _traces(axes: Any, output: dict[str, Any]) -> None:
-    for site, trace in output["traces"].items():
+def _groups(traces: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Traces by the variable they record (`v`, `cad.cai`, `hh_na.m`), v first."""
+    groups: dict[str, dict[str, Any]] = {}
+    for site, trace in sorted(traces.items(), key=lambda item: not item[0].startswith("v@")):
+        groups.setdefault(site.split("@", 1)[0], {})[site] = trace
+    return groups
+
+
+def _unit(variable: str) -> str:
+    if variable == "v":
+        return "membrane potential (mV)"
+    last = variable.rsplit(".", 1)[-1]
+    if last in concentration_names():
+        return f"{variable} (mM)"
+    return variable
+
+
+def _traces(axes: Any, t: Any, variable: str, sites: dict[str, Any], last: bool) -> None:
+    for site, trace in sites.items():
         rows = trace if trace and isinstance(trace[0], list) else [trace]
         for row in rows:
-            axes.plot(output["t"], row, label=site, linewidth=1)
-    axes.set_xlabel("time (ms)")
-    axes.set_ylabel("membrane potential (mV)")
-    axes.set_title("recordings")
-    if len(output["traces"]) <= 8:
+            axes.plot(t, row, label=site, linewidth=1)
+    if last:
+        axes.set_xlabel("time (ms)")
+    axes.set_ylabel(_unit(variable))
+    if variable == "v":
+        axes.set_title("recordings")
+    if 0 < len(sites) <= 8:
         axes.legend(loc="upper right", fontsize="small")
+
+
+def _velocity_note(axes: Any, output: dict[str, Any]) -> None:
     for name, value in output.get("velocity", {}).items():
         if isinstance(value, float):
             axes.annotate(f"velocity {name}: {value:.3f} m/s", (0.02, 0.02), xycoords="axes fraction",
