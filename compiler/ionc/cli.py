@@ -20,6 +20,7 @@ PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 EXIT_RUN_ERROR = 3
 DEFAULT_CARD_CELSIUS = 6.3  # a cell's default temperature
 DEFAULT_REVERSALS_MV = {"na": 50.0, "k": -77.0, "ca": 132.4579341637009}  # NEURON's defaults
+DEFAULT_CARD_CAI = "50nM"  # NEURON's cai0_ca_ion
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     what = plot.add_subparsers(dest="what", required=True)
     card = what.add_parser("channel", help="inf and tau of every gate against v, and a voltage-clamp I-V curve",
                            description="Draw a channel card: the steady state and time constant of every gate "
-                           "against v, and the peak current of a voltage clamp (steps from -100 to +40 mV, "
-                           "holding -100 mV) against the command.")
+                           "against v (and, for gates that read cai, against cai from 1 nM to 100 uM), and the "
+                           "peak current of a voltage clamp (steps from -100 to +40 mV, holding -100 mV) against "
+                           "the command.")
     card.add_argument("file", type=Path)
     card.add_argument("name", help="the channel")
     card.add_argument("-o", "--output", type=Path, required=True, metavar="CARD.png")
@@ -70,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
                       f"(default NEURON's: {', '.join(f'{k} {v:g} mV' for k, v in DEFAULT_REVERSALS_MV.items())})")
     card.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", dest="overrides",
                       help="a parameter of the channel, e.g. --set gbar=100mS/cm2")
+    card.add_argument("--cai", default=DEFAULT_CARD_CAI,
+                      help="the inside calcium concentration, with its unit, e.g. --cai 1uM (default NEURON's "
+                      f"{DEFAULT_CARD_CAI}); gates that read cai are also drawn against it, from 1 nM to 100 uM")
     return parser
 
 
@@ -168,7 +173,7 @@ def _show(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     """`ionc plot channel FILE NAME -o CARD.png`: the channel's card."""
     from ionc.clamp import load_channel, numeric_channel, parse_assignment, parse_value
-    from ionc.plot import plot_channel_card
+    from ionc.plot import calcium_curves, format_concentration, plot_channel_card, reads_calcium
 
     derived = load_channel(args.file, args.name)
     channel = derived.channel
@@ -186,10 +191,22 @@ def _plot(args: argparse.Namespace) -> int:
         print(f"error: channel {channel.name} carries ion '{channel.ion}': give its reversal potential "
               f"with --reversal {channel.ion}=VALUE", file=sys.stderr)
         return EXIT_MODEL_ERROR
-    numeric = numeric_channel(derived, celsius=celsius, parameters=parameters, reversals=reversals)
-    plot_channel_card(numeric, args.output,
-                      title=f"{channel.name} ({args.file.name}) at {celsius:g} degC, e = {numeric.reversal:g} mV")
+    cai = parse_value("--cai", args.cai, "mM")
+    if cai < 0:
+        print(f"error: --cai {args.cai} is negative: a concentration is 0 or more", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    concentrations = {"cai": cai}
+    numeric = numeric_channel(derived, celsius=celsius, parameters=parameters, reversals=reversals,
+                              concentrations=concentrations)
+    calcium = calcium_curves(derived, celsius=celsius, chosen=cai, parameters=parameters, reversals=reversals,
+                             concentrations=concentrations)
+    title = f"{channel.name} ({args.file.name}) at {celsius:g} degC, e = {numeric.reversal:g} mV"
+    if reads_calcium(derived):
+        title += f", cai = {format_concentration(cai)}"
+    card = plot_channel_card(numeric, args.output, title=title, calcium=calcium)
     print(f"wrote {args.output}")
+    if card.calcium_gates:
+        print(f"gates against cai: {', '.join(card.calcium_gates)}")
     return 0
 
 

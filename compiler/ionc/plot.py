@@ -4,10 +4,14 @@ Every recording, one panel per variable (v, a concentration, a gate); for cells 
 a space-time picture beside them: v (colour) along the longest path from the
 root (distance) against time, where a travelling action potential is a
 diagonal stripe whose slope is its velocity.
+
+Channel cards (`ionc plot channel`): each gate's inf and tau against v, against cai
+for the gates whose derived equations read it, and a voltage-clamp I-V curve.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +99,99 @@ CARD_HOLDING_MV = -100.0
 CARD_T_HOLD_MS = 2.0
 CARD_T_STEP_MS = 20.0
 CARD_DT_MS = 0.025
+CARD_CAI_MM = (1e-6, 0.1)  # the calcium curves' range: 1 nM .. 100 uM
+CARD_CAI_PER_DECADE = 12
+CARD_CAI_VOLTAGES_MV = (-80.0, -40.0, 0.0, 40.0)  # the calcium curves of voltage-dependent gates
+CALCIUM = "cai"  # the inside calcium concentration, as channels read it
 
 
-def plot_channel_card(channel: Any, path: Path, title: str = "") -> None:
+@dataclass(frozen=True)
+class CalciumCurves:
+    """The Ca-dependent gates of a channel against cai, at a few voltages."""
+
+    cai: Any  # mM, log-spaced over CARD_CAI_MM
+    chosen: float  # mM: the concentration of the card's other panels
+    voltages: dict[str, tuple[float, ...]]  # per gate: CARD_CAI_VOLTAGES_MV, or one v if it has no v
+    inf: dict[str, Any]  # per gate: (voltages, cai)
+    tau: dict[str, Any]  # ms, per gate: (voltages, cai)
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """What a card shows: its panels' titles, in order, and the gates drawn against cai."""
+
+    path: Path
+    panels: tuple[str, ...]
+    calcium_gates: tuple[str, ...]
+
+
+def _free_names(expr: Any) -> set[str]:
+    import sympy as sp
+
+    return {str(s) for s in sp.sympify(expr).free_symbols}
+
+
+def _gate_names(gate: Any) -> set[str]:
+    """The free symbols' names of a derived gate: its rates' expressions, inf, tau and slope."""
+    names = set().union(*(_free_names(r.expr) for r in gate.rates)) if gate.rates else set()
+    for expr in (gate.inf, gate.tau, gate.slope):
+        names |= _free_names(expr)
+    return names
+
+
+def calcium_gates(derived: Any) -> tuple[str, ...]:
+    """The gates of a `DerivedChannel` whose derived equations read cai (a free symbol named
+    `cai`), in the channel's order."""
+    return tuple(g.gate.name for g in derived.gates if CALCIUM in _gate_names(g))
+
+
+def reads_calcium(derived: Any) -> bool:
+    """Whether the channel's gates, its kinetic scheme's rates or its current (a GHK flux)
+    read cai."""
+    kinetic = getattr(derived, "kinetic", None)
+    rates = kinetic.rates if kinetic is not None else ()
+    return (bool(calcium_gates(derived)) or CALCIUM in _free_names(derived.current)
+            or any(CALCIUM in _free_names(r.expr) for r in rates))
+
+
+def calcium_curves(derived: Any, *, celsius: float, chosen: float, parameters: dict[str, float] | None = None,
+                   reversals: dict[str, float] | None = None,
+                   concentrations: dict[str, float] | None = None) -> CalciumCurves | None:
+    """inf and tau of each Ca-dependent gate of `derived` over cai from 1 nM to 100 uM (log
+    spaced; wider if `chosen` lies outside), at CARD_CAI_VOLTAGES_MV (at one voltage for a gate that does not depend on v);
+    None when no gate reads cai. Each concentration is a `clamp.numeric_channel` of the
+    channel at that cai, the other values as given (mM, mV, degC, internal units)."""
+    import numpy as np
+
+    from ionc.clamp import numeric_channel
+
+    names = calcium_gates(derived)
+    if not names:
+        return None
+    low, high = np.log10(CARD_CAI_MM)
+    if chosen > 0:  # a --cai outside 1 nM .. 100 uM widens the range to it
+        low, high = min(low, np.floor(np.log10(chosen))), max(high, np.ceil(np.log10(chosen)))
+    cai = np.logspace(low, high, round((high - low) * CARD_CAI_PER_DECADE) + 1)
+    by_name = {g.gate.name: g for g in derived.gates}
+    voltages: dict[str, tuple[float, ...]] = {n: CARD_CAI_VOLTAGES_MV if "v" in _gate_names(by_name[n]) else (CARD_CAI_VOLTAGES_MV[0],)
+                for n in names}
+    inf = {n: np.empty((len(voltages[n]), cai.size)) for n in names}
+    tau = {n: np.empty((len(voltages[n]), cai.size)) for n in names}
+    for column, value in enumerate(cai):
+        numeric = numeric_channel(derived, celsius=celsius, parameters=parameters, reversals=reversals,
+                                  concentrations={**(concentrations or {}), CALCIUM: float(value)})
+        for name in names:
+            gate, v = numeric.gate(name), np.asarray(voltages[name], dtype=float)
+            inf[name][:, column] = gate.inf(v)
+            tau[name][:, column] = gate.tau(v)
+    return CalciumCurves(cai=cai, chosen=float(chosen), voltages=voltages, inf=inf, tau=tau)
+
+
+def plot_channel_card(channel: Any, path: Path, title: str = "",
+                      calcium: CalciumCurves | None = None) -> CardSummary:
     """A channel card for a `clamp.NumericChannel`: inf and tau of each gate against v
-    (one panel per gate), the peak and end-of-step currents of a voltage-clamp battery
+    (one panel per gate), for the gates that read cai (`calcium`, from `calcium_curves`)
+    inf and tau against cai, the peak and end-of-step currents of a voltage-clamp battery
     (steps from -100 to +40 mV, holding -100 mV) against the command, and the currents
     of that battery against time."""
     import matplotlib
@@ -114,34 +206,78 @@ def plot_channel_card(channel: Any, path: Path, title: str = "") -> None:
     curves = gate_curves(channel, v)
     battery = voltage_clamp(channel, CARD_COMMANDS_MV, holding=CARD_HOLDING_MV, t_hold=CARD_T_HOLD_MS,
                             t_step=CARD_T_STEP_MS, dt=CARD_DT_MS)
-    panels = len(curves) + 2
+    with_calcium = tuple(calcium.inf) if calcium is not None else ()
+    panels = len(curves) + len(with_calcium) + 2
     columns = 2 if panels in (2, 4) else min(3, panels)
     rows = -(-panels // columns)
     figure, grid = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), constrained_layout=True,
                                 squeeze=False)
-    axes = [a for row in grid for a in row]
-    for ax, (name, (inf, tau)) in zip(axes, curves.items(), strict=False):
-        _gate_panel(ax, name, channel.gate(name).power, v, inf, tau)
-    _iv_panel(axes[len(curves)], battery)
-    _traces_panel(axes[len(curves) + 1], battery)
-    for ax in axes[panels:]:
+    axes = iter([a for row in grid for a in row])
+    for name, (inf, tau) in curves.items():
+        note = f"cai {format_concentration(calcium.chosen)}" if calcium is not None and name in with_calcium else ""
+        _gate_panel(next(axes), name, channel.gate(name).power, v, inf, tau, note)
+    for name in with_calcium:
+        assert calcium is not None
+        _calcium_panel(next(axes), name, calcium)
+    _iv_panel(next(axes), battery)
+    _traces_panel(next(axes), battery)
+    titles = tuple(a.get_title() for row in grid for a in row)[:panels]
+    for ax in axes:
         ax.set_visible(False)
     figure.suptitle(title)
     figure.savefig(path, dpi=120)
     plt.close(figure)
+    return CardSummary(path=path, panels=titles, calcium_gates=with_calcium)
 
 
-def _gate_panel(axes: Any, name: str, power: int, v: Any, inf: Any, tau: Any) -> None:
+def format_concentration(mm: float) -> str:
+    """5e-05 -> '50 nM' (a concentration in mM, in the unit that reads best)."""
+    for unit, scale in (("mM", 1.0), ("uM", 1e-3), ("nM", 1e-6)):
+        if abs(mm) >= scale:
+            return f"{mm / scale:.4g} {unit}"
+    return f"{mm / 1e-6:.4g} nM"
+
+
+def _gate_panel(axes: Any, name: str, power: int, v: Any, inf: Any, tau: Any, note: str = "") -> None:
     axes.plot(v, inf, color="tab:blue", linewidth=1.5, label=f"{name}_inf")
     axes.set_ylim(-0.03, 1.03)
     axes.set_xlabel("v (mV)")
     axes.set_ylabel(f"{name}_inf", color="tab:blue")
-    axes.set_title(f"gate {name}" + (f" (power {power})" if power != 1 else ""))
+    details = [f"power {power}"] * (power != 1) + [note] * bool(note)
+    axes.set_title(f"gate {name}" + (f" ({', '.join(details)})" if details else ""))
     axes.grid(alpha=0.3)
     twin = axes.twinx()
     twin.plot(v, tau, color="tab:red", linewidth=1.5, linestyle="--", label=f"{name}_tau")
     twin.set_ylabel(f"{name}_tau (ms)", color="tab:red")
     twin.set_ylim(bottom=0)
+
+
+def _calcium_panel(axes: Any, name: str, calcium: CalciumCurves) -> None:
+    """inf (solid, left axis) and tau (dashed, right axis) of one gate against cai (uM, log),
+    one colour per voltage; a dotted line at the card's cai."""
+    import matplotlib
+
+    voltages = calcium.voltages[name]
+    colours = matplotlib.colormaps["plasma"]
+    twin = axes.twinx()
+    cai_um = calcium.cai * 1e3
+    for row, v in enumerate(voltages):
+        colour = colours(0.85 * row / max(len(voltages) - 1, 1)) if len(voltages) > 1 else "tab:blue"
+        label = f"{v:g} mV" if len(voltages) > 1 else "every v"
+        axes.plot(cai_um, calcium.inf[name][row], color=colour, linewidth=1.5, label=label)
+        twin.plot(cai_um, calcium.tau[name][row], color=colour, linewidth=1.0, linestyle="--")
+    axes.set_xscale("log")
+    axes.set_xlim(cai_um[0], cai_um[-1])
+    axes.set_ylim(-0.03, 1.03)
+    if calcium.chosen > 0:
+        axes.axvline(calcium.chosen * 1e3, color="grey", linewidth=0.8, linestyle=":")
+    axes.set_xlabel("cai (uM)")
+    axes.set_ylabel(f"{name}_inf (solid)")
+    twin.set_ylabel(f"{name}_tau (ms, dashed)")
+    twin.set_ylim(bottom=0)
+    axes.set_title(f"gate {name} against cai")
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(loc="best", fontsize="small")
 
 
 def _iv_panel(axes: Any, battery: Any) -> None:
