@@ -21,6 +21,10 @@ each command, the way NEURON's fixed-step backward Euler with an ideal clamp
 * the gates start at their steady state at the holding potential (NEURON's
   `finitialize`); step k moves every gate exactly with v frozen at the new
   v[k]: x[k] = inf(v[k]) + (x[k-1] - inf(v[k])) exp(-dt/tau(v[k]));
+* a kinetic scheme starts at its steady state at the holding potential (the
+  null space of its rate matrix A, with sum(x) = 1) and step k is backward
+  Euler with v frozen at v[k], (I - dt A(v[k])) x[k] = x[k-1] (NEURON's
+  `sparse`), by the functions the generated code calls;
 * current[k] is the channel's current at v[k] with the states x[k], the
   alignment of `tests/channels/neuron_harness.py` (which shifts NEURON's
   one-sample-late currents back so that every trace describes the same
@@ -99,8 +103,39 @@ class NumericGate:
 
 
 @dataclass(frozen=True)
+class NumericScheme:
+    """A kinetic scheme at a fixed temperature and parameter values: its rates as functions of v."""
+
+    states: tuple[str, ...]
+    open: tuple[str, ...]
+    phi: float  # the q10 factor, multiplying every rate
+    entries: tuple[tuple[int, int, Curve], ...] = field(repr=False)  # (j, i, the rate i -> j before phi)
+
+    def rates(self, v: Array) -> Array:
+        """The rates at each v: shape v.shape + (n, n), [..., j, i] = rate i -> j (1/ms, before phi)."""
+        v = np.asarray(v, dtype=float)
+        n = len(self.states)
+        rates = np.zeros(v.shape + (n, n))
+        for j, i, rate in self.entries:
+            rates[..., j, i] = rate(v)
+        return rates
+
+    def matrix(self, v: Array) -> Array:
+        """A(v) of dx/dt = A x (1/ms, q10 included): columns sum to 0."""
+        rates = self.phi * self.rates(v)
+        diagonal = np.einsum("...ii->...i", rates)
+        diagonal[...] = -rates.sum(axis=-2)
+        return rates
+
+    def steady_state(self, v: Array) -> dict[str, Array]:
+        """Each state's occupancy at rest at v: A x = 0, sum(x) = 1 (NEURON's STEADYSTATE)."""
+        x = runtime.kinetic_steady_state(self.rates(v))[..., 0]
+        return {name: x[..., k] for k, name in enumerate(self.states)}
+
+
+@dataclass(frozen=True)
 class NumericChannel:
-    """A derived channel with numbers for everything but v and its gate states."""
+    """A derived channel with numbers for everything but v and its gate states (or occupancies)."""
 
     name: str
     celsius: float
@@ -108,6 +143,12 @@ class NumericChannel:
     reversal: float  # mV
     gates: tuple[NumericGate, ...]
     current_function: Callable[..., Array] = field(repr=False)  # (v, *states) -> uA/cm2
+    scheme: NumericScheme | None = None  # a kinetic scheme in place of gates
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The gates, or the states of the kinetic scheme: the current's arguments after v."""
+        return tuple(g.name for g in self.gates) + (self.scheme.states if self.scheme is not None else ())
 
     def gate(self, name: str) -> NumericGate:
         for gate in self.gates:
@@ -118,12 +159,13 @@ class NumericChannel:
     def current(self, v: Array, states: Mapping[str, Array]) -> Array:
         """The current density (uA/cm2, outward positive) at v with the given gate states."""
         v = np.asarray(v, dtype=float)
-        values = [np.asarray(states[g.name], dtype=float) for g in self.gates]
+        values = [np.asarray(states[name], dtype=float) for name in self.state_names]
         return np.broadcast_to(self.current_function(v, *values), np.broadcast(v, *values).shape).astype(float)
 
     def steady_state(self, v: Array) -> dict[str, Array]:
-        """Every gate's inf at v: the state NEURON's finitialize sets."""
-        return {g.name: g.inf(np.asarray(v, dtype=float)) for g in self.gates}
+        """Every gate's inf at v (or the scheme's steady state): the state NEURON's finitialize sets."""
+        found = {g.name: g.inf(np.asarray(v, dtype=float)) for g in self.gates}
+        return found | (self.scheme.steady_state(v) if self.scheme is not None else {})
 
 
 def numeric_channel(
@@ -168,11 +210,23 @@ def numeric_channel(
         reversal = reversal.subs(values)
 
     states = [g.gate.state for g in derived.gates]
+    states += list(derived.kinetic.states) if derived.kinetic is not None else []
     current = _numeric(derived.current.subs(values), [V, *states], channel.name, "its current")
     gates = tuple(_numeric_gate(g, values, channel.name) for g in derived.gates)
+    scheme = _numeric_scheme(derived, values) if derived.kinetic is not None else None
     return NumericChannel(
         name=channel.name, celsius=float(celsius), parameters=values_by_name, reversal=float(reversal),
-        gates=gates, current_function=current,
+        gates=gates, current_function=current, scheme=scheme,
+    )
+
+
+def _numeric_scheme(derived: DerivedChannel, values: Mapping[sp.Symbol, sp.Expr]) -> NumericScheme:
+    kinetic = derived.kinetic
+    assert kinetic is not None
+    names = kinetic.kinetic.names
+    return NumericScheme(
+        states=names, open=tuple(names[k] for k in kinetic.kinetic.open), phi=float(values[derived.phi]),
+        entries=tuple((j, i, _guarded(rate, values, derived.channel.name)) for j, i, rate in kinetic.entries()),
     )
 
 
@@ -256,7 +310,7 @@ class ClampBattery:
     t: Array  # ms, k dt
     v: Array  # mV, (commands, samples)
     current: Array  # uA/cm2, (commands, samples): the current of v[k] and the states at sample k
-    states: dict[str, Array]  # each gate, (commands, samples)
+    states: dict[str, Array]  # each gate (or state of a kinetic scheme), (commands, samples)
 
     @property
     def step_samples(self) -> Array:
@@ -312,12 +366,31 @@ def voltage_clamp(
             inf, decay = at[gate.name]["step" if k_hold < k <= k_hold + k_step else "hold"]
             x = inf + (x - inf) * decay
             trace[:, k] = x
+    if channel.scheme is not None:
+        states |= _clamp_scheme(channel.scheme, hold, command, k_hold, k_step, k_total, dt)
     current = channel.current(v, states)
     return ClampBattery(
         channel=channel.name, commands=command, holding=float(holding), t_hold=float(t_hold),
         t_step=float(t_step), t_tail=float(t_tail), dt=float(dt), t=np.arange(k_total + 1) * dt, v=v,
         current=current, states=states,
     )
+
+
+def _clamp_scheme(scheme: NumericScheme, hold: Array, command: Array, k_hold: int, k_step: int, k_total: int,
+                  dt: float) -> dict[str, Array]:
+    """The occupancies of a kinetic scheme under the clamp, as the generated code steps them:
+    the steady state at the holding potential, then backward Euler with v frozen at v[k]
+    (NEURON's `sparse`), every command at once."""
+    rates = {"hold": scheme.rates(hold), "step": scheme.rates(command)}  # (commands, n, n)
+    x = runtime.kinetic_steady_state(rates["hold"])  # (commands, n, 1)
+    matrix, column, total = np.empty_like(rates["hold"]), np.empty(x.shape[:-1]), np.empty(x.shape[:-2] + (1, 1))
+    trace = np.empty((len(scheme.states), command.size, k_total + 1))
+    trace[:, :, 0] = np.moveaxis(x[..., 0], -1, 0)
+    for k in range(1, k_total + 1):
+        runtime.kinetic_step(rates["step" if k_hold < k <= k_hold + k_step else "hold"], -scheme.phi * dt, matrix,
+                             x, column, total)
+        trace[:, :, k] = np.moveaxis(x[..., 0], -1, 0)
+    return {name: trace[k] for k, name in enumerate(scheme.states)}
 
 
 def _steps(duration: float, dt: float, what: str) -> int:

@@ -76,6 +76,7 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         else:  # a helper that depends on v: substituted where used
             lowerer.define(name, lowerer.si(assign.value), dim)
     gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
+    kinetic = _kinetic(prefix, channel.kinetic, lowerer) if channel.kinetic is not None else None
     ghk = _ghk(channel, lowerer) if channel.ghk else None
     if channel.pool:  # no current: conductance and reversal 0
         return low.Channel(name=prefix, ion=channel.ion.text if channel.ion else None, parameters=tuple(parameters),
@@ -92,6 +93,7 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         q10=_q10(channel, lowerer),
         span=channel.span,
         ghk=ghk,
+        kinetic=kinetic,
     )
 
 
@@ -145,6 +147,27 @@ def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
         name=gate.name.text, state=state, power=gate.power, kind=gate.kind, rates=tuple(rates),
         span=gate.span,
     )
+
+
+def _kinetic(prefix: str, kinetic: ir.KineticDef, lowerer: Lowerer) -> low.Kinetic:
+    """The scheme's states as symbols and each reaction's two rates in 1/ms (before q10)."""
+    names = kinetic.state_names
+    index = {name: k for k, name in enumerate(names)}
+
+    def rate(source: str, target: str, expr: syn.Expr, span: syn.Span) -> low.Rate:
+        return low.Rate(label="rate", symbol=symbol(f"{prefix}_{ir.kinetic_rate_name(source, target)}"),
+                        expr=lowerer.to_internal(expr), span=span)
+
+    reactions = tuple(
+        low.Reaction(
+            left=index[r.left.text], right=index[r.right.text],
+            forward=rate(r.left.text, r.right.text, r.forward, r.forward.span),
+            backward=rate(r.right.text, r.left.text, r.backward, r.backward.span),
+        )
+        for r in kinetic.reactions
+    )
+    return low.Kinetic(names=names, states=tuple(symbol(f"{prefix}_{name}") for name in names),
+                       reactions=reactions, open=tuple(index[o.text] for o in kinetic.open), span=kinetic.span)
 
 
 # ---------------------------------------------------------------- cell and simulation

@@ -85,6 +85,37 @@ def _channel_text(derived: DerivedChannel) -> str:
         lines.append(f"    inf = {gate.inf}")
         lines.append(f"    tau = {gate.tau}    (ms)")
         lines.append(f"    exact update: {state}(t+dt) = {gate.update}")
+    if derived.kinetic is not None:
+        lines += _scheme_text(derived)
     lines.append(f"  i = {derived.current}    (uA/cm2)")
     lines.append(f"  di/dv = {sp.simplify(derived.conductance)}    (mS/cm2)")
     return "\n".join(lines)
+
+
+def _scheme_text(derived: DerivedChannel) -> list[str]:
+    """A kinetic scheme: its reactions and rates, dx/dt = A x row by row, and how it is solved."""
+    scheme = derived.kinetic
+    assert scheme is not None
+    kinetic = scheme.kinetic
+    names = kinetic.names
+    lines = [f"  kinetic scheme: {len(names)} states ({', '.join(names)}), "
+             f"open {', '.join(names[k] for k in kinetic.open)}"]
+    for reaction, forward, backward in zip(kinetic.reactions, scheme.rates[::2], scheme.rates[1::2], strict=True):
+        lines.append(f"    {names[reaction.left]} <-> {names[reaction.right]}")
+        for rate in (forward, backward):
+            lines.append(f"      {rate.rate.symbol} = {rate.rate.expr}    (1/ms, v in mV)")
+            for point in rate.singular:
+                lines.append(f"        removable singularity at v = {point.at} mV: limit {point.value}, "
+                             f"slope {point.slope}")
+    # the rows of dx/dt = A x in short names: C1 for na_markov_C1, rate_C1_C2, phi
+    prefix = f"{derived.channel.name}_"
+    short = {s: sp.Symbol(str(s).removeprefix(prefix), real=True)
+             for s in (*kinetic.states, derived.phi, *(r.rate.symbol for r in scheme.rates))}
+    lines.append(f"    dx/dt = A x (phi = {derived.phi}), x = ({', '.join(names)}):")
+    for name, row in zip(names, scheme.matrix.tolist(), strict=True):
+        rhs = sp.Add(*(entry * other for entry, other in zip(row, kinetic.states, strict=True))).xreplace(short)
+        lines.append(f"      {name}' = {sp.collect(sp.expand(rhs), short[derived.phi])}")
+    lines.append("    conservation: the columns of A sum to 0, so sum(x) = 1 holds; all states are kept")
+    lines.append("    initial state: A(v_init) x = 0 with sum(x) = 1 (the null space of A), solved per node")
+    lines.append("    update: backward Euler with v frozen, (I - dt A(v)) x_new = x, then x_new / sum(x_new)")
+    return lines

@@ -6,6 +6,7 @@ generated code is preceded by the source equation it implements.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -54,6 +55,9 @@ class ChannelView:
     gathers: tuple[str, ...] = ()  # per-node values (cai of a pool, ...) copied to its nodes each step
     passive: bool = False  # no gates, conductance independent of v: folded into constants
     size: int = 0  # how many nodes it has
+    kinetic_states: tuple[str, ...] = ()  # a Markov scheme's occupancies (views into _K_<name>)
+    kinetic_setup: tuple[str, ...] = ()  # its work arrays, made once before the loop
+    kinetic_advance: tuple[str, ...] = ()  # its backward-Euler step, after the gates'
 
     def inputs_of(self, lines: tuple[str, ...]) -> tuple[str, ...]:
         """The inputs a block of lines reads (the fused loop loads only those)."""
@@ -257,6 +261,75 @@ def _inplace_advance(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, t
     return Block(lines + computed, tuple(dict.fromkeys(b for block in blocks for b in block.buffers)))
 
 
+@dataclass(frozen=True, slots=True)
+class KineticLines:
+    """The code of a kinetic scheme: its start, its work arrays and its step."""
+
+    init: list[str]
+    setup: list[str]
+    advance: Block
+
+
+def _kinetic_lines(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol, temporaries: Temporaries,
+                   pool: WorkPool) -> KineticLines:
+    """A scheme's occupancies live in _K_<name> (batch, nodes, n, 1) and its rates in the
+    off-diagonal entries of _R_<name> (batch, nodes, n, n): _R[..., j, i] is the rate from
+    state i to j, each written in place through a view named after the rate. The start is
+    the null space of A at v (kinetic_steady_state); a step is backward Euler with v frozen
+    (kinetic_step: (I - dt A) x_new = x, renormalised), NEURON's `sparse` for KINETIC."""
+    scheme = derived.kinetic
+    assert scheme is not None
+    name, n = derived.channel.name, len(scheme.states)
+    entries = scheme.entries()
+    at = origin(scheme.kinetic.span)
+    init = [f"# kinetic scheme of {name} ({n} states)    [{at}]"]
+    init += [line for rate in scheme.rates for line in rate_lines(rate, v, temporaries)]
+    init += [f"_R_{name} = np.zeros({v}.shape + ({n}, {n}), dtype=DTYPE)  # _R[..., j, i]: the rate i -> j"]
+    init += [f"_R_{name}[:, :, {j}, {i}] = {rate.rate.symbol}" for j, i, rate in entries]
+    init += ["# occupancies at the steady state at v: A x = 0 and sum(x) = 1 (the null space of A)",
+             f"_K_{name} = kinetic_steady_state(_R_{name}).astype(DTYPE)",
+             f"{', '.join(map(str, scheme.states))} = np.moveaxis(_K_{name}[..., 0], -1, 0)  # views: the "
+             "occupancies (batch, nodes)"]
+    setup = [f"_M_{name} = np.empty_like(_R_{name})  # I - dt A, rebuilt every step",
+             f"_Kcol_{name} = np.empty(_R_{name}.shape[:-1], dtype=DTYPE)",
+             f"_Ksum_{name} = np.empty(_K_{name}.shape[:-2] + (1, 1), dtype=DTYPE)",
+             f"_Kdt_{name} = np.asarray({phi_dt})[..., np.newaxis, np.newaxis]  # -dt phi, against _R's shape"]
+    setup += [f"{rate.rate.symbol} = _R_{name}[:, :, {j}, {i}]  # {scheme.kinetic.names[i]} -> "
+              f"{scheme.kinetic.names[j]}, written in place" for j, i, rate in entries]
+    advance = _kinetic_rates(derived, v, temporaries, pool)
+    step = ["# backward Euler with v frozen: (I - dt A) x_new = x at every node, then x_new / sum(x_new)",
+            f"kinetic_step(_R_{name}, _Kdt_{name}, _M_{name}, _K_{name}, _Kcol_{name}, _Ksum_{name})"]
+    return KineticLines(init, setup, Block(advance.lines + step, advance.buffers))
+
+
+def _kinetic_rates(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:
+    """Every rate of a scheme that can change during a run into its entry of _R (a view named
+    after the rate): the plain ones together (shared subexpressions and exponentials),
+    guarded ones through a copy. Constant rates stay where the start put them."""
+    scheme = derived.kinetic
+    assert scheme is not None
+    constant = {p.symbol for p in derived.channel.parameters} | {T}
+    rates = [r for r in scheme.rates if not r.expr.free_symbols <= constant]
+    blocks = []
+    for rate in (r for r in rates if r.singular):
+        value = dataclasses.replace(rate, rate=dataclasses.replace(rate.rate, symbol=sp.Symbol(
+            f"{rate.rate.symbol}_value", real=True)))
+        block = inplace_rate_lines(value, v, temporaries, pool)
+        lines = [f"# {scheme.label(rate)}", *block.lines, f"np.copyto({rate.rate.symbol}, {value.rate.symbol})"]
+        blocks.append(Block(lines, block.buffers))
+    plain = [r for r in rates if not r.singular]
+    if plain:
+        lines = [f"# {scheme.label(r)}: {' '.join(r.rate.span.text.split())}    [{origin(r.rate.span)}]"
+                 for r in plain]
+        shared, exprs = share_exponentials([r.expr.subs(V, v) for r in plain], v, temporaries.symbols())
+        names = [str(r.rate.symbol) for r in plain]
+        targets = [(str(symbol), base) for symbol, base in shared] + list(zip(names, exprs, strict=True))
+        computed, named = inplace_assignments(targets, temporaries.symbols(), pool, rows=names)
+        blocks.append(Block(lines + computed, tuple(named)))
+    return Block([line for b in blocks for line in b.lines],
+                 tuple(dict.fromkeys(x for b in blocks for x in b.buffers)))
+
+
 def _current_comment(channel: low.Channel) -> str:
     if channel.ghk is not None:
         return (f"# i = {channel.conductance} * open fraction * GHK flux(v, {channel.ion}i, {channel.ion}o); "
@@ -366,6 +439,9 @@ def _inputs(derived: DerivedChannel, v: sp.Symbol, phi_dt: sp.Symbol) -> tuple[s
     exprs += [g.update.subs(derived.phi * DT, -phi_dt) for g in derived.gates]
     exprs += [r.expr for g in derived.gates for r in g.rates]
     made = {V, v, DT} | {g.gate.state for g in derived.gates} | {r.rate.symbol for g in derived.gates for r in g.rates}
+    if derived.kinetic is not None:
+        exprs += [r.expr for r in derived.kinetic.rates]
+        made |= set(derived.kinetic.states) | {r.rate.symbol for r in derived.kinetic.rates}
     return tuple(sorted({str(s) for e in exprs for s in e.free_symbols if s not in made}))
 
 
@@ -381,12 +457,13 @@ def channel_view(
     phi_dt = sp.Symbol(f"{channel.name}_minus_phi_dt", real=True)
     constants: tuple[str, ...] = ()
     init: list[str] = []
-    if derived.gates:
+    if derived.gates or derived.kinetic is not None:
         constants = (
             f"# {channel.name}: temperature factor of the rates (q10)    [{origin(channel.span)}]",
             f"{derived.phi} = {code(channel.q10)}",
             f"{phi_dt} = -{derived.phi} * dt  # the exact step's exp(-dt/tau) is exp({phi_dt} * (...))",
         )
+    if derived.gates:
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]
         init += assignments(((str(g.gate.state), g.inf.subs(V, v)) for g in derived.gates), temporaries)
@@ -401,6 +478,10 @@ def channel_view(
     )
     current = Block([]) if channel.pool else _inplace_current(derived, v, temporaries, pool)  # a pool has none
     advance = Block([]) if tables else _inplace_advance(derived, v, phi_dt, temporaries, pool)
+    kinetic = KineticLines([], [], Block([]))
+    if derived.kinetic is not None:  # rates computed exactly every step, tables or not
+        kinetic = _kinetic_lines(derived, v, phi_dt, temporaries, pool)
+        init += kinetic.init
     return ChannelView(
         name=channel.name,
         origin=origin(channel.span),
@@ -417,7 +498,10 @@ def channel_view(
         table_curvature=tuple(table_curvature),
         table_step=tuple(table_step),
         table_rows=tuple(table_rows),
-        buffers=tuple(dict.fromkeys(current.buffers + advance.buffers)),
+        buffers=tuple(dict.fromkeys(current.buffers + advance.buffers + kinetic.advance.buffers)),
+        kinetic_states=tuple(map(str, derived.kinetic.states)) if derived.kinetic is not None else (),
+        kinetic_setup=tuple(kinetic.setup),
+        kinetic_advance=tuple(kinetic.advance.lines),
     )
 
 

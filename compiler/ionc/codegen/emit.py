@@ -148,6 +148,8 @@ def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: l
             lines.append(f"v_{view.name} = np.empty((batch, {view.size}), dtype=DTYPE)")
         if view.buffers:
             lines.append(_unpack(list(view.buffers), f"np.empty(({len(view.buffers)}, batch, {view.size}), dtype=DTYPE)"))
+    for view in views:
+        lines += list(view.kinetic_setup)
     for key, pool in pools.items():
         size = next(v.size for v in views if v.name == key or (not v.nodes and not key))
         if pool.names():
@@ -419,7 +421,8 @@ def _check_generated_names(parameters: list[ParameterView], views: list[ChannelV
     """Two things with one name in the generated code (channel `a` with parameter `b_c`
     and channel `a_b` with parameter `c`) would silently share a variable."""
     seen: dict[str, str] = {}
-    names = [(p.var, p.key) for p in parameters] + [(s, f"{v.name} state") for v in views for s in v.states]
+    names = [(p.var, p.key) for p in parameters]
+    names += [(s, f"{v.name} state") for v in views for s in (*v.states, *v.kinetic_states)]
     for name, what in names:
         if name in seen and seen[name] != what:
             raise fail(Code.E206, f"'{seen[name]}' and '{what}' would both be '{name}' in the generated code; "
@@ -557,6 +560,10 @@ def module_view(
     if pool_ions and backend == "numba":
         raise fail(Code.E303, f"concentration pools ({', '.join(n for n in placed if channels[n].channel.pool)}) "
                    "run with the numpy backend only, for now: use --backend numpy", None)
+    kinetic = [n for n in placed if channels[n].kinetic is not None]
+    if kinetic and backend == "numba":
+        raise fail(Code.E303, f"kinetic schemes ({', '.join(kinetic)}) run with the numpy backend only, for now: "
+                   "use --backend numpy", None)
     reads = {name for n in placed for name in free_names(channels[n])}
     gathered: list[str] = []
     for name, placements in placed.items():
@@ -582,7 +589,8 @@ def module_view(
         # Folding a leak into constants trades exactness at rest for fewer operations: a cable's
         # step (w = v + dv solved directly) is not exact at rest anyway; a point cell's
         # dv = -I/G is, and keeps it.
-        passive = (disc.n > 1 and not channels[name].gates and V not in channels[name].conductance.free_symbols
+        passive = (disc.n > 1 and not channels[name].gates and channels[name].kinetic is None
+                   and V not in channels[name].conductance.free_symbols
                    and channels[name].channel.ion not in pool_ions)  # a pool needs its ion's current
         views.append(dataclasses.replace(view, size=int(nodes[name].size), passive=passive))
         found, lines = _channel_parameters(placements, name)

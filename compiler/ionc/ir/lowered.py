@@ -46,6 +46,27 @@ class Gate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Reaction:
+    """One reversible reaction of a kinetic scheme, between states by index."""
+
+    left: int
+    right: int
+    forward: Rate  # left -> right
+    backward: Rate  # right -> left
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kinetic:
+    """A Markov scheme: occupancies `states` (fractions of channels) moved by `reactions`."""
+
+    names: tuple[str, ...]  # C1, C2, ..., as written
+    states: tuple[sp.Symbol, ...]  # na_markov_C1, ...
+    reactions: tuple[Reaction, ...]
+    open: tuple[int, ...]  # indices of the conducting states
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Channel:
     name: str
     ion: str | None
@@ -57,6 +78,7 @@ class Channel:
     span: Span
     ghk: sp.Expr | None = None  # pbar channels: the GHK current density per open fraction (uA/cm2)
     pool: bool = False  # a concentration pool: one state (the ion's inside concentration, mM), no current
+    kinetic: Kinetic | None = None  # a Markov scheme in place of gates
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,6 +23,25 @@ class GateDef:
     dimension: Dimension = DIMENSIONLESS  # of the state: a pool's concentration has one
 
 
+def kinetic_rate_name(source: str, target: str) -> str:
+    """The name of the rate from one state to another (`rate_C1_C2`; in code after the channel's)."""
+    return f"rate_{source}_{target}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KineticDef:
+    """A Markov scheme: its states (in order of first appearance), reactions and open states."""
+
+    states: tuple[syn.Ident, ...]  # the first appearance of each
+    reactions: tuple[syn.Reaction, ...]
+    open: tuple[syn.Ident, ...]
+    span: syn.Span
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.text for s in self.states)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelDef:
     name: syn.Ident
@@ -32,6 +51,7 @@ class ChannelDef:
     gates: tuple[GateDef, ...]
     span: syn.Span
     pool: bool = False  # a concentration pool: its one "gate" is the concentration, it has no current
+    kinetic: KineticDef | None = None  # a Markov scheme in place of gates
 
     def assign(self, name: str) -> syn.Assign | None:
         return next((a for a in self.assigns if a.name.text == name), None)

@@ -59,6 +59,54 @@ def efun_slope(x: Any, out: Any = None) -> Any:
     return out
 
 
+def kinetic_steady_state(rates: np.ndarray) -> np.ndarray:
+    """The occupancies of kinetic schemes at rest: A x = 0 with sum(x) = 1, per scheme.
+
+    rates[..., j, i] is the rate from state i to state j (the diagonal is ignored), for
+    stacked schemes (one per node and batch member); A is rates with each diagonal entry
+    minus its column's sum, so that columns of A sum to 0 and one row of A x = 0 follows
+    from the others: the last row is replaced by the conservation law sum(x) = 1, and the
+    system solved (LU) in double precision. Returns x shaped (..., n, 1).
+    """
+    matrix = np.array(rates, dtype=np.float64)
+    diagonal = np.einsum("...ii->...i", matrix)  # a writeable view
+    diagonal[...] = 0.0
+    diagonal[...] = -matrix.sum(axis=-2)
+    matrix[..., -1, :] = 1.0
+    rhs = np.zeros(matrix.shape[:-1] + (1,))
+    rhs[..., -1, 0] = 1.0
+    x = np.linalg.solve(matrix, rhs)
+    # The replaced row makes the matrix lose its sign pattern: a state at ~1e-20 may come
+    # out at -1e-20. Cleared, and the sum made 1 again.
+    np.maximum(x, 0.0, out=x)
+    x /= x.sum(axis=-2, keepdims=True)
+    return x
+
+
+def kinetic_step(rates: np.ndarray, minus_phi_dt: Any, matrix: np.ndarray, states: np.ndarray,
+                 column: np.ndarray, total: np.ndarray) -> None:
+    """One backward-Euler step of kinetic schemes dx/dt = A x, A frozen over the step, in place.
+
+    Solves (I - dt A) x_new = x for every scheme at once (np.linalg.solve on the stack),
+    then divides x_new by its sum. rates[..., j, i]: the rate from i to j, diagonal 0;
+    minus_phi_dt: -dt times the q10 factor, broadcastable to rates; states: (..., n, 1);
+    matrix, column, total: work arrays shaped like rates, (..., n) and (..., 1, 1).
+
+    I - dt A has a positive diagonal, off-diagonal entries <= 0 and columns summing to 1
+    (an M-matrix, column diagonally dominant): LU with partial pivoting never swaps rows,
+    its factors keep those signs (off-diagonal <= 0, U's diagonal > 0), and the two
+    triangular solves then only add non-negative terms, so occupancies stay >= 0 in
+    floating point. sum(x_new) = sum(x) up to rounding, which the division keeps from
+    accumulating over a run.
+    """
+    np.multiply(rates, minus_phi_dt, out=matrix)  # -dt phi rate(i -> j) off the diagonal, 0 on it
+    np.sum(matrix, axis=-2, out=column)
+    np.subtract(1.0, column, out=np.einsum("...ii->...i", matrix))  # 1 + dt phi (rates out of i)
+    np.copyto(states, np.linalg.solve(matrix, states))
+    np.sum(states, axis=-2, keepdims=True, out=total)
+    states /= total
+
+
 def quiet_floating_point(function: Any) -> Any:
     """Run without numpy's overflow warnings: blow-ups are caught by check_finite, with a place."""
 

@@ -66,6 +66,33 @@ def _check_channel(channel: ir.ChannelDef, sink: DiagnosticSink) -> None:
         expect(channel.q10.reference, u.TEMPERATURE, "the q10 reference temperature", scope, sink)
     for gate in channel.gates:
         _check_gate(gate, scope, sink)
+    if channel.kinetic is not None:
+        states = set(channel.kinetic.state_names)
+        for reaction in channel.kinetic.reactions:
+            _check_reaction(reaction, states, scope, sink)
+
+
+def _check_reaction(reaction: syn.Reaction, states: set[str], scope: Scope, sink: DiagnosticSink) -> None:
+    """Both rates of a reaction are rates (1/time), like a gate's alpha and beta; they may
+    read v, T, concentrations and the channel's names, but not the occupancies (the scheme
+    is linear in them: that is what makes its step a linear solve)."""
+    left, right = reaction.left.text, reaction.right.text
+    for rate, what in ((reaction.forward, f"the rate {left} -> {right}"), (reaction.backward,
+                                                                          f"the rate {right} -> {left}")):
+        read = [name for name in _names(rate) if name.id in states and name.id not in scope]
+        for name in read:
+            sink.error(Code.E205, f"{what} reads the occupancy of state '{name.id}'", name.span,
+                       "rates depend on v, T, concentrations and parameters, never on the states")
+        if not read:
+            expect(rate, u.RATE, what, scope, sink)
+
+
+def _names(expr: syn.Expr) -> Iterable[syn.Name]:
+    """Every name node of an expression, with its span."""
+    if isinstance(expr, syn.Name):
+        yield expr
+    for child in _children(expr):
+        yield from _names(child)
 
 
 def _check_gate(gate: ir.GateDef, channel_scope: Scope, sink: DiagnosticSink) -> None:

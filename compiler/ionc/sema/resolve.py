@@ -15,6 +15,7 @@ from ionc.ir import resolved as ir
 from ionc.sema.ions import ION_ATTRS, KNOWN_IONS
 from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.sema.units import CONCENTRATION
+from ionc.source import Span
 from ionc.syntax import nodes as syn
 
 CELL_ATTRS = ("temperature", "cm", "v_init", "ra", "compartments", "d_lambda")
@@ -80,12 +81,16 @@ def _duplicate(name: syn.Ident, what: str, first: syn.Ident) -> Diagnostic:
 
 
 def _check_names(assigns: Iterable[syn.Assign | syn.Derivative], sink: DiagnosticSink) -> None:
-    for assign in assigns:
-        text = assign.name.text
+    _check_idents((assign.name for assign in assigns), "assigned", sink)
+
+
+def _check_idents(names: Iterable[syn.Ident], use: str, sink: DiagnosticSink) -> None:
+    for name in names:
+        text = name.text
         if text.startswith("_"):
-            sink.error(Code.E206, f"names starting with '_' are reserved for ionc: '{text}'", assign.name.span)
+            sink.error(Code.E206, f"names starting with '_' are reserved for ionc: '{text}'", name.span)
         elif text in RESERVED:
-            sink.error(Code.E206, f"'{text}' is a built-in name and cannot be assigned", assign.name.span)
+            sink.error(Code.E206, f"'{text}' is a built-in name and cannot be {use}", name.span)
 
 
 # ---------------------------------------------------------------- channels
@@ -97,6 +102,7 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     assigns = tuple(s for s in node.body if isinstance(s, syn.Assign))
     q10s = [s for s in node.body if isinstance(s, syn.Q10)]
     gates = tuple(_gate(g, sink) for g in node.body if isinstance(g, syn.Gate))
+    kinetic = _kinetic(node, [k for k in node.body if isinstance(k, syn.Kinetic)], gates, sink)
     if len(ions) + len(nonspecific) != 1:
         sink.error(
             Code.E204 if not ions and not nonspecific else Code.E201,
@@ -106,7 +112,7 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     if nonspecific and not any(a.name.text == "e" for a in assigns):
         sink.error(Code.E204, f"nonspecific channel '{node.name.text}' needs its reversal potential 'e = ... mV'",
                    node.name.span)
-    _check_generated_names(node, assigns, gates, sink)
+    _check_generated_names(node, assigns, gates, kinetic, sink)
     if len(q10s) > 1:
         sink.error(Code.E201, "a channel has at most one q10", q10s[1].span)
     _check_names(assigns, sink)
@@ -117,6 +123,10 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         if gate.name.text in clashes:
             sink.error(Code.E201, f"'{gate.name.text}' is both a gate and a parameter", gate.name.span)
     names = {a.name.text for a in assigns}
+    for state in kinetic.states if kinetic is not None else ():
+        if state.text in names:
+            sink.error(Code.E201, f"'{state.text}' is both a state of the kinetic scheme and a parameter",
+                       state.span)
     given = [n for n in ("gbar", "g", "pbar") if n in names]
     if len(given) > 1:
         sink.error(Code.E201, f"a channel has one conductance (gbar or g) or one permeability (pbar), not "
@@ -136,7 +146,98 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         q10=q10s[0] if q10s else None,
         gates=gates,
         span=node.span,
+        kinetic=kinetic,
     )
+
+
+def _kinetic(node: syn.Channel, blocks: list[syn.Kinetic], gates: tuple[ir.GateDef, ...],
+             sink: DiagnosticSink) -> ir.KineticDef | None:
+    """A channel's Markov scheme: states are the names its reactions join."""
+    if not blocks:
+        return None
+    block = blocks[0]
+    for extra in blocks[1:]:
+        sink.error(Code.E201, "a channel has at most one kinetic block", _keyword(extra, "kinetic"))
+    if gates:
+        # One open fraction per channel: a product of gates and a scheme would hide which
+        # states conduct; a gate is a two-state scheme and can be written as one.
+        sink.add(Diagnostic(
+            Code.E201, f"channel '{node.name.text}' has gates and a kinetic scheme; its open fraction is given "
+            "by one or the other", _keyword(block, "kinetic"), notes=(("the first gate is here", gates[0].name.span),),
+            hint="write the gates as states of the scheme, or make them two channels",
+        ))
+    reactions = tuple(r for r in block.body if isinstance(r, syn.Reaction))
+    opens = [o for o in block.body if isinstance(o, syn.OpenStates)]
+    states: dict[str, syn.Ident] = {}
+    for reaction in reactions:
+        for ident in (reaction.left, reaction.right):
+            states.setdefault(ident.text, ident)
+    _check_idents(states.values(), "a state", sink)
+    _check_reactions(reactions, sink)
+    if not reactions:
+        sink.error(Code.E204, f"the kinetic scheme of channel '{node.name.text}' has no reactions",
+                   _keyword(block, "kinetic"), "add reactions 'A <-> B (forward rate, backward rate)'")
+        return None
+    if not opens:
+        sink.error(Code.E204, f"the kinetic scheme of channel '{node.name.text}' needs an 'open STATE' line",
+                   _keyword(block, "kinetic"), "name the conducting states: 'open O' (or 'open O1, O2')")
+    for repeated in opens[1:]:
+        sink.error(Code.E201, "a kinetic scheme has one 'open' line; list every open state on it (open O1, O2)",
+                   _keyword(repeated, "open"))
+    open_states = opens[0].states if opens else ()
+    unique(open_states, "open state", sink)
+    for name in open_states:
+        if name.text not in states:
+            sink.error(Code.E200, f"unknown state '{name.text}' in 'open'", name.span,
+                       did_you_mean(name.text, states) or f"the states are the names the reactions join: "
+                       f"{', '.join(states)}")
+    _check_connected(tuple(states.values()), reactions, sink)
+    return ir.KineticDef(states=tuple(states.values()), reactions=reactions,
+                         open=tuple(o for o in open_states if o.text in states), span=block.span)
+
+
+def _keyword(node: syn.Node, word: str) -> Span:
+    """The span of the keyword a statement starts with (`kinetic`, `open`)."""
+    return Span(node.span.source, node.span.start, node.span.start + len(word))
+
+
+def _check_reactions(reactions: tuple[syn.Reaction, ...], sink: DiagnosticSink) -> None:
+    seen: dict[frozenset[str], syn.Reaction] = {}
+    for reaction in reactions:
+        left, right = reaction.left.text, reaction.right.text
+        if left == right:
+            sink.error(Code.E205, f"a reaction joins two different states, not '{left}' with itself",
+                       reaction.right.span)
+            continue
+        pair = frozenset((left, right))
+        first = seen.setdefault(pair, reaction)
+        if first is not reaction:
+            sink.add(Diagnostic(
+                Code.E201, f"duplicate reaction between '{left}' and '{right}'", reaction.left.span,
+                notes=(("the first one is here", first.left.span),),
+                hint="one reaction per pair of states carries both directions: A <-> B (forward, backward)",
+            ))
+
+
+def _check_connected(states: tuple[syn.Ident, ...], reactions: tuple[syn.Reaction, ...], sink: DiagnosticSink) -> None:
+    """Every state reachable from the first: otherwise the parts keep their own totals and
+    the conservation law sum = 1 does not fix the steady state."""
+    if not states:
+        return
+    neighbours: dict[str, set[str]] = {s.text: set() for s in states}
+    for reaction in reactions:
+        neighbours[reaction.left.text].add(reaction.right.text)
+        neighbours[reaction.right.text].add(reaction.left.text)
+    reached, frontier = {states[0].text}, [states[0].text]
+    while frontier:
+        for other in neighbours[frontier.pop()] - reached:
+            reached.add(other)
+            frontier.append(other)
+    apart = [s for s in states if s.text not in reached]
+    if apart:
+        sink.error(Code.E205, f"state '{apart[0].text}' is not connected to state '{states[0].text}': the scheme "
+                   "falls apart into parts that exchange no channels", apart[0].span,
+                   "join the parts with a reaction, or make them separate channels")
 
 
 def _pool(node: syn.Pool, sink: DiagnosticSink) -> ir.ChannelDef | None:
@@ -168,7 +269,8 @@ RESERVED_CHANNELS = ("membrane", "axial", "stimulus")  # i_membrane, g_axial, ..
 
 
 def _check_generated_names(
-    node: syn.Channel, assigns: tuple[syn.Assign, ...], gates: tuple[ir.GateDef, ...], sink: DiagnosticSink
+    node: syn.Channel, assigns: tuple[syn.Assign, ...], gates: tuple[ir.GateDef, ...],
+    kinetic: ir.KineticDef | None, sink: DiagnosticSink,
 ) -> None:
     """Parameter names that would clash with names ionc generates for this channel."""
     if node.name.text in RESERVED_CHANNELS:
@@ -177,6 +279,9 @@ def _check_generated_names(
     generated = {"phi", "minus_phi_dt"} | {
         f"{label}_{gate.name.text}" for gate in gates for label in ("alpha", "beta", "inf", "tau", "ode")
     }
+    for reaction in kinetic.reactions if kinetic is not None else ():
+        generated |= {ir.kinetic_rate_name(reaction.left.text, reaction.right.text),
+                      ir.kinetic_rate_name(reaction.right.text, reaction.left.text)}
     for assign in assigns:
         if assign.name.text in generated:
             sink.error(Code.E206, f"'{assign.name.text}' is a name ionc generates in channel "
@@ -454,10 +559,12 @@ def _check_recordable(record: ir.RecordDef, cell: ir.CellDef, sink: DiagnosticSi
         return
     inserted = {i.channel.name.text: i.channel for i in cell.inserts}
     if len(parts) == 2 and parts[0] in inserted:
-        gates = {g.name.text for g in inserted[parts[0]].gates}
+        channel = inserted[parts[0]]
+        gates = {g.name.text for g in channel.gates}
+        gates |= set(channel.kinetic.state_names if channel.kinetic is not None else ())
         if parts[1] in gates:
             return
-        sink.error(Code.E200, f"channel '{parts[0]}' has no gate '{parts[1]}'", record.variable[1].span,
+        sink.error(Code.E200, f"channel '{parts[0]}' has no gate or state '{parts[1]}'", record.variable[1].span,
                    did_you_mean(parts[1], gates))
         return
     sink.error(Code.E200, f"cannot record '{'.'.join(parts)}'", record.variable[0].span,

@@ -8,6 +8,9 @@ update with v frozen over a step (exponential Euler, NEURON's cnexp):
 
 From the gates to the membrane current i(v) and its conductance dI/dv,
 both symbolic. An ODE that is not linear in its state is an error.
+
+A kinetic scheme becomes its rate matrix A(v) (dx/dt = A x, q10 folded in),
+stepped by backward Euler and started at its null space (codegen, runtime).
 """
 
 from __future__ import annotations
@@ -44,28 +47,81 @@ class DerivedGate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DerivedKinetic:
+    """A kinetic scheme as the linear system dx/dt = A(v) x of its occupancies x.
+
+    A[j, i] = phi * (rate i -> j) for i != j, A[i, i] = -phi * (every rate out of i): each
+    column sums to 0, so sum(x) is conserved (= 1, the whole population of channels).
+    """
+
+    kinetic: low.Kinetic
+    rates: tuple[GuardedRate, ...]  # each reaction's forward then backward rate
+    matrix: sp.ImmutableMatrix  # A, in the rate symbols and phi
+
+    @property
+    def states(self) -> tuple[sp.Symbol, ...]:
+        return self.kinetic.states
+
+    def label(self, rate: GuardedRate) -> str:
+        """'C1 -> C2': the transition a rate drives."""
+        for j, i, found in self.entries():
+            if found.rate.symbol == rate.rate.symbol:
+                return f"{self.kinetic.names[i]} -> {self.kinetic.names[j]}"
+        raise KeyError(rate.rate.symbol)
+
+    def entries(self) -> list[tuple[int, int, GuardedRate]]:
+        """(row j, column i, rate of i -> j): the off-diagonal entries of A / phi."""
+        found = []
+        for reaction, (forward, backward) in zip(self.kinetic.reactions, _pairs(self.rates), strict=True):
+            found += [(reaction.right, reaction.left, forward), (reaction.left, reaction.right, backward)]
+        return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DerivedChannel:
     channel: low.Channel
     phi: sp.Symbol  # the q10 temperature factor, computed once per run
     gates: tuple[DerivedGate, ...]
     current: sp.Expr  # uA/cm2
     conductance: sp.Expr  # dI/dv, mS/cm2
+    kinetic: DerivedKinetic | None = None  # a Markov scheme in place of gates
 
 
 def derive_channel(channel: low.Channel, sink: DiagnosticSink) -> DerivedChannel:
     phi = symbol(f"{channel.name}_phi")
     gates = tuple(g for gate in channel.gates if (g := derive_gate(gate, phi, sink)) is not None)
+    kinetic = derive_kinetic(channel.kinetic, phi, sink) if channel.kinetic is not None else None
     if channel.ghk is not None:  # a GHK flux: pbar times the flux, per open fraction
         current = _open_fraction(channel) * channel.ghk
     else:
         current = channel.conductance * _open_fraction(channel) * (V - channel.reversal)
     return DerivedChannel(
-        channel=channel, phi=phi, gates=gates, current=current, conductance=sp.diff(current, V)
+        channel=channel, phi=phi, gates=gates, current=current, conductance=sp.diff(current, V), kinetic=kinetic,
     )
 
 
 def _open_fraction(channel: low.Channel) -> sp.Expr:
-    return sp.Mul(*(gate.state**gate.power for gate in channel.gates))
+    """The product of the gates, or the sum of a scheme's open states."""
+    gates = sp.Mul(*(gate.state**gate.power for gate in channel.gates))
+    if channel.kinetic is None:
+        return gates
+    return gates * sp.Add(*(channel.kinetic.states[k] for k in channel.kinetic.open))
+
+
+def derive_kinetic(kinetic: low.Kinetic, phi: sp.Expr, sink: DiagnosticSink) -> DerivedKinetic:
+    """The rate matrix A of a scheme (q10 on every rate), its rates guarded like a gate's."""
+    rates = tuple(_guard(rate, sink) for r in kinetic.reactions for rate in (r.forward, r.backward))
+    n = len(kinetic.states)
+    matrix = sp.zeros(n, n)
+    for reaction, (forward, backward) in zip(kinetic.reactions, _pairs(rates), strict=True):
+        for source, target, rate in ((reaction.left, reaction.right, forward), (reaction.right, reaction.left, backward)):
+            matrix[target, source] += phi * rate.rate.symbol
+            matrix[source, source] -= phi * rate.rate.symbol
+    return DerivedKinetic(kinetic=kinetic, rates=rates, matrix=sp.ImmutableMatrix(matrix))
+
+
+def _pairs(rates: tuple[GuardedRate, ...]) -> list[tuple[GuardedRate, GuardedRate]]:
+    return list(zip(rates[::2], rates[1::2], strict=True))
 
 
 def gate_rhs(gate: low.Gate, phi: sp.Expr) -> sp.Expr:
@@ -151,6 +207,8 @@ def free_names(derived: DerivedChannel) -> set[str]:
     exprs = [derived.current, derived.conductance]
     for gate in derived.gates:
         exprs += [gate.update, gate.inf, gate.slope, *(r.expr for r in gate.rates)]
+    if derived.kinetic is not None:
+        exprs += [r.expr for r in derived.kinetic.rates]
     return {str(s) for e in exprs for s in e.free_symbols}
 
 
@@ -169,5 +227,9 @@ def renamed(derived: DerivedChannel, mapping: dict[sp.Symbol, sp.Symbol]) -> Der
         )
         for g in derived.gates
     )
+    kinetic = derived.kinetic
+    if kinetic is not None:
+        kinetic = dataclasses.replace(kinetic, rates=tuple(dataclasses.replace(r, expr=sub(r.expr))
+                                                           for r in kinetic.rates))
     return dataclasses.replace(derived, gates=gates, current=sub(derived.current),
-                               conductance=sub(derived.conductance))
+                               conductance=sub(derived.conductance), kinetic=kinetic)

@@ -132,7 +132,31 @@ class Gate(Node):
     body: tuple[Assign | Derivative, ...]
 
 
-ChannelStmt = IonUse | Nonspecific | Q10 | Gate | Assign
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reaction(Node):
+    """`C1 <-> C2 (forward, backward)`: C1 -> C2 at rate `forward`, C2 -> C1 at `backward`."""
+
+    left: Ident
+    right: Ident
+    forward: Expr
+    backward: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenStates(Node):
+    """`open O` or `open O1, O2`: the states that conduct."""
+
+    states: tuple[Ident, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kinetic(Node):
+    """`kinetic { reactions...; open ... }`: a Markov scheme in place of gates."""
+
+    body: tuple[Reaction | OpenStates, ...]
+
+
+ChannelStmt = IonUse | Nonspecific | Q10 | Gate | Kinetic | Assign
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

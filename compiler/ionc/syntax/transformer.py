@@ -73,6 +73,17 @@ class ToSyntax(Transformer[Token, syn.File]):
             name=self._ident(name), power=power, body=tuple(body), span=self._span(meta)
         )
 
+    def kinetic_decl(self, meta: Meta, children: list[Any]) -> syn.Kinetic:
+        return syn.Kinetic(body=tuple(children), span=self._span(meta))
+
+    def reaction(self, meta: Meta, children: list[Any]) -> syn.Reaction:
+        left, right, forward, backward = children
+        return syn.Reaction(left=self._ident(left), right=self._ident(right), forward=forward, backward=backward,
+                            span=self._span(meta))
+
+    def open_stmt(self, meta: Meta, children: list[Token]) -> syn.OpenStates:
+        return syn.OpenStates(states=tuple(self._ident(t) for t in children), span=self._span(meta))
+
     def gate_power(self, meta: Meta, children: list[Token]) -> syn.Number:
         return syn.Number(text=str(children[0]), span=self._token_span(children[0]))
 
