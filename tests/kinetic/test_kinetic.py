@@ -33,8 +33,8 @@ def _records(channel: str, states: tuple[str, ...]) -> str:
 
 
 def _long_run(duration_ms: float) -> str:
-    """The Markov sodium patch firing for `duration_ms`, every occupancy recorded, three
-    stimulus amplitudes in one batch (0: the cell at rest)."""
+    """The Markov sodium patch firing for `duration_ms`, every occupancy recorded (a batch of
+    three stimulus amplitudes: the patch fires on its own at 0 nA, faster with more)."""
     return f"""
 import "{NA_MARKOV.as_posix()}"
 import "{(CHANNELS / 'traub_miles.ionc').as_posix()}"
@@ -61,18 +61,18 @@ simulation long of patch {{
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
     path = tmp_path_factory.mktemp("kinetic") / "long.ionc"
-    path.write_text(_long_run(2000.0), encoding="utf-8")
+    path.write_text(_long_run(1000.0), encoding="utf-8")
     output, raw = run_simulation(path, parameters={"stim.amplitude": [0.0, 0.1, 0.2]})
     assert len(output["spikes"]["v@soma"][2]) > 100, "the cell fires all along the run"
     return {name: raw["traces"][f"na_markov.{name}@soma"] for name in STATES}
 
 
 def test_occupancies_stay_in_0_1_and_sum_to_1_over_a_long_run(long_run: dict[str, np.ndarray]) -> None:
-    occupancies = np.stack([long_run[s] for s in STATES])  # (states, batch, samples): 80000 steps
+    occupancies = np.stack([long_run[s] for s in STATES])  # (states, batch, samples): 40000 steps
     assert occupancies.min() >= 0.0  # exactly: backward Euler's matrix is an M-matrix
     assert occupancies.max() <= 1.0
     worst = float(np.max(np.abs(occupancies.sum(axis=0) - 1.0)))
-    assert worst <= SUM_TOL, f"sum of the occupancies off 1 by {worst:.3g}"
+    assert worst <= SUM_TOL, f"sum of the occupancies off 1 by {worst:.3g}"  # measured: 6e-16
     assert occupancies[STATES.index("O")].max() > 0.3  # the run did open the channels
 
 
@@ -248,7 +248,7 @@ def test_backward_euler_converges_to_the_exact_solution_at_first_order() -> None
         for _ in range(round(0.5 / dt)):
             kinetic_step(rates, -scheme.phi * dt, work[0], x, work[1], work[2])
         errors.append(float(np.max(np.abs(x[0] - exact))))
-    assert errors[0] < 0.05
+    assert errors[0] < 0.01  # 0.0046 (the open fraction 0.38 is 0.0033 off)
     assert errors[0] / errors[1] == pytest.approx(2.0, rel=0.15)
     assert errors[1] / errors[2] == pytest.approx(2.0, rel=0.1)
 
