@@ -78,6 +78,8 @@ def test_voltage_clamp_matches_neuron(name: str, channel_library: nh.Library) ->
                                    rtol=0, atol=STATE_TOL, err_msg=f"{name}: {state}")
     total = sum(np.array([step.states[s] for step in theirs.steps]) for s in nh.state_names("ref_na_markov"))
     assert np.max(np.abs(total - 1.0)) < 1e-12  # NEURON's CONSERVE: the reference keeps the sum too
+    occupancies = np.stack([ours.states[s] for s in channel.state_names])
+    assert occupancies.min() >= 0.0 and np.max(np.abs(occupancies.sum(axis=0) - 1.0)) < 1e-12
 
 
 def _neuron_spikes(celsius: float, amplitude: float) -> list[float]:

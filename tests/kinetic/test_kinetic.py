@@ -351,6 +351,8 @@ BAD = [
     ("rate_in_mV", "C <-> O (1 mV, 1 /ms)\n        open O", "E301", "the rate C -> O must be rate", 7),
     ("parameter_named_like_a_rate", "C <-> O (1 /ms, 1 /ms)\n        open O", "E206",
      "'rate_C_O' is a name ionc generates", 5),
+    ("rate_names_clash", "C_D <-> E (1 /ms, 1 /ms)\n        C <-> D_E (1 /ms, 1 /ms)\n        E <-> C (1 /ms, 1 /ms)"
+     "\n        open E", "E206", "would both be 'rate_C_D_E'", 8),
 ]
 
 

@@ -192,6 +192,7 @@ def _kinetic(node: syn.Channel, blocks: list[syn.Kinetic], gates: tuple[ir.GateD
                        did_you_mean(name.text, states) or f"the states are the names the reactions join: "
                        f"{', '.join(states)}")
     _check_connected(tuple(states.values()), reactions, sink)
+    _check_rate_names(states, reactions, sink)
     return ir.KineticDef(states=tuple(states.values()), reactions=reactions,
                          open=tuple(o for o in open_states if o.text in states), span=block.span)
 
@@ -217,6 +218,18 @@ def _check_reactions(reactions: tuple[syn.Reaction, ...], sink: DiagnosticSink) 
                 notes=(("the first one is here", first.left.span),),
                 hint="one reaction per pair of states carries both directions: A <-> B (forward, backward)",
             ))
+
+
+def _check_rate_names(states: dict[str, syn.Ident], reactions: tuple[syn.Reaction, ...],
+                      sink: DiagnosticSink) -> None:
+    """rate_C_D_E is both C_D -> E and C -> D_E: generated code would give two rates one name."""
+    seen: dict[str, str] = {name: f"state '{name}'" for name in states}
+    for reaction in reactions:
+        for source, target in ((reaction.left, reaction.right), (reaction.right, reaction.left)):
+            name, what = ir.kinetic_rate_name(source.text, target.text), f"the rate {source.text} -> {target.text}"
+            if seen.setdefault(name, what) != what:
+                sink.error(Code.E206, f"{what} and {seen[name]} would both be '{name}' in generated code; "
+                           "rename a state", reaction.left.span)
 
 
 def _check_connected(states: tuple[syn.Ident, ...], reactions: tuple[syn.Reaction, ...], sink: DiagnosticSink) -> None:
