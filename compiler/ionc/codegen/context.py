@@ -32,6 +32,7 @@ class ParameterView:
     unit: str
     origin: str  # file:line
     in_loop: bool = True  # read by the time loop (kept in DTYPE); stimulus timing stays float64
+    read: bool = True  # read by the code at all (the temperature is not, without q10, F/R/T or Nernst)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -607,6 +608,12 @@ def module_view(
     _check_generated_names(parameters, views)
     if simulation.tables:
         _check_tables_possible(per_node, views)
+    lines = [*per_node, *pool_lines[0], *pool_lines[1]]
+    lines += [x for v in views for x in (*v.constants, *v.init, *v.current, *v.advance, *v.fused_current,
+                                         *v.fused_advance, *v.inputs, *v.table_build, *v.table_curvature,
+                                         *v.table_step, *v.table_rows, *v.kinetic_setup, *v.kinetic_advance)]
+    if not re.search(r"(?<![.\w])T\b", "\n".join(lines)):  # a model without temperature dependence
+        parameters = [dataclasses.replace(p, read=False) if p.var == "T" else p for p in parameters]
     cj_factor, v_factor, comment = METHOD_UPDATE[simulation.method]
     stimuli = [StimulusView(s.name, _locate(disc, s.section, s.x)) for s in simulation.stimuli]
     v_sites, records, reports = _v_sites(
