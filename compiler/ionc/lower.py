@@ -15,7 +15,7 @@ from ionc.lower_morphology import expand_regions, lower_morphology
 from ionc.morphology import Discretization
 from ionc.sema import units as u
 from ionc.sema.check import constant_parameters
-from ionc.sema.ions import KNOWN_IONS, concentration_names
+from ionc.sema.ions import KNOWN_IONS, IonDefaults, concentration_names
 from ionc.symbolic.bridge import (
     ABSOLUTE_ZERO_CELSIUS,
     FARADAY,
@@ -56,6 +56,9 @@ def base_lowerer() -> Lowerer:
 def lower_channel(channel: ir.ChannelDef) -> low.Channel:
     prefix = channel.name.text
     lowerer = base_lowerer()
+    if channel.ion is not None and channel.ion.text not in KNOWN_IONS:  # its own concentrations, Xi and Xo
+        for name in concentration_names([channel.ion.text]):
+            lowerer.define(name, symbol(name) * internal_scale(u.CONCENTRATION), u.CONCENTRATION)
     if channel.pool and channel.ion is not None:  # ica, uA/cm2: the ion's current density at the node
         current = f"i{channel.ion.text}"
         lowerer.define(current, symbol(current) * internal_scale(u.CURRENT / u.AREA), u.CURRENT / u.AREA)
@@ -223,9 +226,7 @@ def lower_ion(block: syn.IonBlock, lowerer: Lowerer) -> tuple[low.Ion, float | N
     attrs = {a.name.text: a.value for a in block.body}
     defaults = KNOWN_IONS.get(name)
     valence = int(constant_value(attrs["valence"], lowerer)) if "valence" in attrs else defaults.valence  # type: ignore[union-attr]
-    inside = constant_value(attrs["inside"], lowerer) if "inside" in attrs else (defaults.inside_mM if defaults else 0.0)
-    outside = (constant_value(attrs["outside"], lowerer) if "outside" in attrs
-               else (defaults.outside_mM if defaults else 0.0))
+    inside, outside = (_concentration(block, side, attrs, defaults, lowerer) for side in ("inside", "outside"))
     policy = attrs.get("reversal")
     if policy is None or (isinstance(policy, syn.Name) and policy.id == "none"):
         return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="none"), None
@@ -233,6 +234,20 @@ def lower_ion(block: syn.IonBlock, lowerer: Lowerer) -> tuple[low.Ion, float | N
         return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="nernst"), None
     fixed = constant_value(policy, lowerer)
     return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="fixed"), fixed
+
+
+def _concentration(block: syn.IonBlock, side: str, attrs: dict[str, syn.Expr], defaults: IonDefaults | None,
+                   lowerer: Lowerer) -> float:
+    """An ion's inside or outside concentration (mM): given and positive, or NEURON's default."""
+    if side not in attrs:
+        if defaults is None:
+            raise fail(Code.E204, f"ion '{block.ion.text}' is not one ionc knows: give its {side} concentration",
+                       block.ion.span, f"add '{side} = ... mM'")
+        return float(getattr(defaults, f"{side}_mM"))
+    value = constant_value(attrs[side], lowerer)
+    if not value > 0:
+        raise fail(Code.E303, f"a concentration is positive, not {attrs[side].span.text}", attrs[side].span)
+    return value
 
 
 def _placement(

@@ -180,7 +180,8 @@ def inplace_rate_lines(rate: GuardedRate, v: sp.Symbol, temporaries: Temporaries
     lines = [f"# {source}    [{origin(rate.rate.span)}]"]
     if rate.singular:
         point = rate.singular[0]
-        d_safe, at = pool.named("d_safe"), pool.named("at", "bool")
+        # not _d_safe/_at: the allocating Taylor-band guard (rate_lines) uses those names
+        d_safe, at = pool.named("d_point"), pool.named("at_point", "bool")
         lines += [
             f"# removable singularity at v = {code(point.at)} mV: limit {code(point.value)}",
             f"np.subtract({v}, {code(point.at)}, out={d_safe})  # the distance d from the point, exact",
@@ -345,10 +346,13 @@ def _plain_rates(rates: list[GuardedRate], v: sp.Symbol, temporaries: Temporarie
         return Block([])
     lines = [f"# {' '.join(r.rate.span.text.split())}    [{origin(r.rate.span)}]" for r in rates]
     shared, exprs = share_exponentials([r.expr.subs(V, v) for r in rates], v, temporaries.symbols())
-    targets = [(str(symbol), base) for symbol, base in shared]
-    targets += [(str(r.rate.symbol), e) for r, e in zip(rates, exprs, strict=True)]
-    computed, named = inplace_assignments(targets, temporaries.symbols(), pool)
-    return Block(lines + computed, tuple(named))
+    # the shared exponentials first, on their own: inplace_assignments computes its common
+    # subexpressions before its targets, so a target read by other targets would be stale
+    bases, base_buffers = inplace_assignments([(str(s), base) for s, base in shared], temporaries.symbols(), pool)
+    computed, named = inplace_assignments(
+        [(str(r.rate.symbol), e) for r, e in zip(rates, exprs, strict=True)], temporaries.symbols(), pool
+    )
+    return Block(lines + bases + computed, (*base_buffers, *named))
 
 
 def _inplace_current(derived: DerivedChannel, v: sp.Symbol, temporaries: Temporaries, pool: WorkPool) -> Block:

@@ -46,7 +46,7 @@ class RecordView:
 
 def _membrane_lines(views: list[ChannelView]) -> list[str]:
     """Sum the currents and conductances of the channels with gates into i_membrane and
-    g_membrane (in place); passive channels are in passive_rhs and passive_diagonal."""
+    g_membrane (in place); passive channels are in _passive_rhs and _passive_diagonal."""
     views = [v for v in views if not v.passive and v.current]
     lines: list[str] = []
     for total, kind in (("i_membrane", "i"), ("g_membrane", "g")):
@@ -96,17 +96,17 @@ def _passive_setup(passive: list[tuple[ChannelView, DerivedChannel]], nodes: int
     lines = [
         "# passive channels (no gates, conductance independent of v): their part of the implicit",
         "# step is the same every step, computed once: diagonal += area*g, rhs += area*g*e",
-        f"passive_g = np.zeros((batch, {nodes}))",
-        f"passive_ge = np.zeros((batch, {nodes}))",
+        f"_passive_g = np.zeros((batch, {nodes}))",
+        f"_passive_ge = np.zeros((batch, {nodes}))",
     ]
     for view, derived in passive:
         where = f"[:, NODES_{view.name}]" if view.nodes else ""
         g, e = code(derived.conductance), code(derived.channel.reversal)
-        lines.append(f"passive_g{where} += {g}  # {view.name}    [{view.origin}]")
-        lines.append(f"passive_ge{where} += ({g}) * ({e})")
+        lines.append(f"_passive_g{where} += {g}  # {view.name}    [{view.origin}]")
+        lines.append(f"_passive_ge{where} += ({g}) * ({e})")
     axial = " + axial_sum" if nodes > 1 else ""
-    lines.append(f"passive_diagonal = (area_factor * passive_g{axial}).astype(DTYPE)")
-    lines.append("passive_rhs = (area_factor * passive_ge).astype(DTYPE)")
+    lines.append(f"_passive_diagonal = (area_factor * _passive_g{axial}).astype(DTYPE)")
+    lines.append("_passive_rhs = (area_factor * _passive_ge).astype(DTYPE)")
     return lines
 
 
@@ -123,12 +123,12 @@ def _implicit_step(nodes: int, method: str, stimuli: list[StimulusView], active:
     else:
         lines = ["np.copyto(diagonal, capacitance_over_dt)", "np.multiply(diagonal, v, out=rhs)"]
     if passive:
-        lines.append("rhs += passive_rhs")
+        lines.append("rhs += _passive_rhs")
     for s in stimuli:
         lines += [f"if {s.name}_any[step]:  # stimulus {s.name}",
                   f"    rhs[:, {s.node}] += {s.name}_current * {s.name}_on[step]"]
     if passive:
-        lines.append("diagonal += passive_diagonal")
+        lines.append("diagonal += _passive_diagonal")
     elif nodes > 1:
         lines.append("diagonal += axial_sum")
     if nodes == 1:  # one node: dv itself, exactly 0 at rest
@@ -287,7 +287,7 @@ def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
 
 
 def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], pool_ions: list[str],
-                nernst: set[str]) -> tuple[list[str], list[str]]:
+                nernst: set[str], cell: low.Cell) -> tuple[list[str], list[str]]:
     """(after the currents: each pool ion's current density summed per node; after the
     gates: each pool's concentration written back per node, and its Nernst potential)."""
     currents: list[str] = []
@@ -306,7 +306,7 @@ def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], p
                 writes.append(f"{ion}i[:, NODES_{view.name}] = {state}" if view.nodes
                               else f"np.copyto({ion}i, {state})  # pool {view.name}")
         if ion in nernst:
-            factor = 1000 * float(GAS_CONSTANT) / (KNOWN_IONS[ion].valence * float(FARADAY))
+            factor = _nernst_factor(cell, ion)
             writes += [f"np.divide({ion}o, {ion}i, out=e_{ion})  # Nernst again, with the new {ion}i",
                        f"np.log(e_{ion}, out=e_{ion})", f"e_{ion} *= {factor!r} * T"]
     return currents, writes
@@ -322,13 +322,26 @@ def _per_node_concentrations(pool_ions: list[str], nodes: int) -> list[str]:
     return lines
 
 
+def _cell_ions(cell: low.Cell) -> list[str]:
+    """The ions whose concentrations a channel of this cell may read: ionc's and the cell's."""
+    return list(dict.fromkeys([*KNOWN_IONS, *(ion.name for ion in cell.ions)]))
+
+
+def _nernst_factor(cell: low.Cell, ion: str) -> float:
+    """RT/(zF) per kelvin, in mV/K, with the cell's valence for the ion (ionc's if undeclared)."""
+    declared = {i.name: i.valence for i in cell.ions}
+    valence = declared.get(ion) or KNOWN_IONS[ion].valence
+    return 1000 * float(GAS_CONSTANT) / (valence * float(FARADAY))
+
+
 def _ion_parameters(cell: low.Cell, reads: set[str], origin: str) -> tuple[list[ParameterView], list[str]]:
     """Concentrations the channels read (cai, cao, ...) as parameters (`ion.ca.inside`, mM), and
     the Nernst potentials of the ions whose reversal follows them (computed per run)."""
-    read = {name for name in reads if name in concentration_names()}
+    names = concentration_names(_cell_ions(cell))
+    read = {name for name in reads if name in names}
     declared = {ion.name: ion for ion in cell.ions}
     nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst" and f"e_{ion.name}" in reads}
-    wanted = sorted({concentration_names()[name][0] for name in read} | nernst)
+    wanted = sorted({names[name][0] for name in read} | nernst)
     parameters: list[ParameterView] = []
     lines: list[str] = []
     for name in wanted:
@@ -339,7 +352,7 @@ def _ion_parameters(cell: low.Cell, reads: set[str], origin: str) -> tuple[list[
         parameters += [ParameterView(f"ion.{name}.inside", f"{name}i", inside, "mM", origin),
                        ParameterView(f"ion.{name}.outside", f"{name}o", outside, "mM", origin)]
         if ion is not None and name in nernst:
-            factor = 1000 * float(GAS_CONSTANT) / (ion.valence * float(FARADAY))  # mV/K
+            factor = _nernst_factor(cell, name)
             lines.append(f"e_{name} = {factor!r} * T * np.log({name}o / {name}i)  # Nernst: RT/zF ln(co/ci), mV")
     return parameters, lines
 
@@ -452,8 +465,10 @@ def _fused_args(nodes: int, views: list[ChannelView], simulation: low.Simulation
         ("area_factor", "area_factor[0]"),
     ]
     if cable:
+        # in float64 like SOLVE_G_US (also with precision = single): each row of the system sums to
+        # its membrane part only if the diagonal's axial sum and the off-diagonals agree
         args += [("solve_order", "SOLVE_ORDER"), ("solve_parent", "SOLVE_PARENT"), ("solve_g", "SOLVE_G_US"),
-                 ("axial_sum", "axial_sum[0]")]
+                 ("axial_sum", "axial_diagonal(PARENT, G_AXIAL_US)")]
     else:
         args.append(("axial_sum", "np.zeros(1)"))
     for view in views:
@@ -558,6 +573,9 @@ def module_view(
     nernst_ions = {ion.name for ion in cell.ions if ion.reversal == "nernst"}
     per_node_names = {f"{ion}i" for ion in pool_ions} | {f"i{ion}" for ion in pool_ions}
     per_node_names |= {f"e_{ion}" for ion in pool_ions if ion in nernst_ions}
+    if pool_ions and simulation.tables:
+        raise fail(Code.E303, "tables = on does not cover concentration pools (a pool's equation and the gates "
+                   "that read its concentration are not functions of v alone): run without tables", None)
     if pool_ions and backend == "numba":
         raise fail(Code.E303, f"concentration pools ({', '.join(n for n in placed if channels[n].channel.pool)}) "
                    "run with the numpy backend only, for now: use --backend numpy", None)
@@ -599,7 +617,7 @@ def module_view(
         if lines:
             per_node += lines
             segments.append((name, [int(k) for k in segment]))
-    pool_lines = _pool_lines(views, channels, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads})
+    pool_lines = _pool_lines(views, channels, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads}, cell)
     found, nernst = _ion_parameters(cell, reads | {f"{ion}i" for ion in pool_ions}, origin)
     parameters += found
     per_node = _per_node_concentrations(pool_ions, disc.n) + nernst + gathered + per_node

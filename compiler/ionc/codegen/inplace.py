@@ -248,6 +248,9 @@ def inplace_assignments(
     for name, expr in pairs:
         if any(s.name == name for s in expr.free_symbols):
             raise ValueError(f"{name} is computed from itself; it cannot be written in place")
+        read = sorted(s.name for s in expr.free_symbols if s.name in target_names)
+        if read:  # common subexpressions are computed before every target: it would be stale
+            raise ValueError(f"{name} reads {read[0]}, a target of the same call; compute that first")
     replacements, reduced = sp.cse([e for _, e in pairs], symbols=iter(temporaries), order="canonical")
     reduced = _flip_negated_temporaries(replacements, reduced)
     reduced = _name_temporaries_after_targets(pairs, replacements, reduced)

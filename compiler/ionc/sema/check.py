@@ -121,7 +121,9 @@ def constant_parameters(channel: ir.ChannelDef) -> tuple[str, ...]:
     """Parameters that do not depend on v or temperature: the ones an insert may set."""
     # A default that uses another name (g = 3 * gunit) is derived, not settable: it follows
     # the values it is made of, when they are set or swept.
-    runtime = set(RUNTIME_NAMES) | {a.name.text for a in channel.assigns}
+    ions = [*KNOWN_IONS, *([channel.ion.text] if channel.ion is not None else [])]
+    runtime = set(RUNTIME_NAMES) | {a.name.text for a in channel.assigns} | set(concentration_names(ions))
+    runtime |= {f"i{ion}" for ion in ions}  # a pool's current density
     return tuple(a.name.text for a in channel.assigns if not set(names_in(a.value)) & runtime)
 
 

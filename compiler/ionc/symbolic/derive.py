@@ -220,9 +220,13 @@ def renamed(derived: DerivedChannel, mapping: dict[sp.Symbol, sp.Symbol]) -> Der
     def sub(expr: sp.Expr) -> sp.Expr:
         return expr.xreplace(mapping)
 
+    def point(p: SingularPoint) -> SingularPoint:  # a singular point may move with the renamed value
+        return dataclasses.replace(p, at=sub(p.at), value=sub(p.value), slope=sub(p.slope))
+
     gates = tuple(
         dataclasses.replace(
-            g, rates=tuple(dataclasses.replace(r, expr=sub(r.expr)) for r in g.rates),
+            g, rates=tuple(dataclasses.replace(r, expr=sub(r.expr), singular=tuple(map(point, r.singular)))
+                           for r in g.rates),
             slope=sub(g.slope), inf=sub(g.inf), tau=sub(g.tau), update=sub(g.update),
         )
         for g in derived.gates
