@@ -197,6 +197,9 @@ def numeric_channel(
     values: dict[sp.Symbol, sp.Expr] = {known[n].symbol: sp.Float(x) for n, x in values_by_name.items()}
     values[T] = temperature
     values[derived.phi] = channel.q10.subs(T, temperature)
+    for factor in (*(g.temperature_factor for g in channel.gates), channel.conductance_factor):
+        if factor is not None:  # a gate's own q10, the conductance's
+            values[factor[0]] = factor[1].subs(T, temperature)
     for name, (ion, side) in concentration_names().items():  # cai, cao, ...: fixed during a clamp
         default = getattr(KNOWN_IONS[ion], f"{side}_mM")
         values[sp.Symbol(name, real=True)] = sp.Float(float((concentrations or {}).get(name, default)))

@@ -6,6 +6,8 @@ as in generated code; the cell and simulation become plain numbers.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from ionc.diagnostics import Code, fail
@@ -81,6 +83,8 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
     gates = tuple(_gate(prefix, gate, lowerer) for gate in channel.gates)
     kinetic = _kinetic(prefix, channel.kinetic, lowerer) if channel.kinetic is not None else None
     ghk = _ghk(channel, lowerer) if channel.ghk else None
+    conductance_factor = _temperature_factor(f"{prefix}_{channel.conductance}_q10", channel.conductance_q10, lowerer)
+    scale = conductance_factor[0] if conductance_factor is not None else sp.Integer(1)
     if channel.pool:  # no current: conductance and reversal 0
         return low.Channel(name=prefix, ion=channel.ion.text if channel.ion else None, parameters=tuple(parameters),
                            gates=gates, conductance=sp.Integer(0), reversal=sp.Integer(0), q10=sp.Integer(1),
@@ -91,11 +95,12 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         ion=channel.ion.text if channel.ion else None,
         parameters=tuple(parameters),
         gates=gates,
-        conductance=_internal(lowerer, channel.conductance),
+        conductance=_internal(lowerer, channel.conductance) * scale,
         reversal=reversal,
         q10=_q10(channel, lowerer),
         span=channel.span,
-        ghk=ghk,
+        ghk=ghk * scale if ghk is not None else None,
+        conductance_factor=conductance_factor,
         kinetic=kinetic,
     )
 
@@ -118,11 +123,21 @@ def _internal(lowerer: Lowerer, name: str) -> sp.Expr:
 
 
 def _q10(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
-    if channel.q10 is None:
-        return sp.Integer(1)
-    factor = lowerer.to_internal(channel.q10.factor)
-    reference = lowerer.si(channel.q10.reference)
-    return factor ** ((T - reference) / 10)
+    return sp.Integer(1) if channel.q10 is None else _q10_factor(channel.q10, lowerer)
+
+
+def _q10_factor(q10: syn.Q10, lowerer: Lowerer) -> sp.Expr:
+    """Q ^ ((T - TREF) / 10 K), in T."""
+    return lowerer.to_internal(q10.factor) ** ((T - lowerer.si(q10.reference)) / 10)
+
+
+def _temperature_factor(name: str, q10: syn.Q10 | None, lowerer: Lowerer) -> tuple[sp.Symbol, sp.Expr] | None:
+    """A q10 of one gate or of the conductance: a symbol computed once per run, and its value."""
+    return None if q10 is None else (symbol(name), _q10_factor(q10, lowerer))
+
+
+# a gate's own q10 multiplies its rates (alpha, beta, x') and divides its time constant
+_RATE_SCALING = {"alpha": 1, "beta": 1, "ode": 1, "tau": -1, "inf": 0}
 
 
 def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
@@ -146,9 +161,12 @@ def _gate(prefix: str, gate: ir.GateDef, channel_scope: Lowerer) -> low.Gate:
             label=label, symbol=symbol(f"{prefix}_{label}_{gate.name.text}"), expr=value,
             span=equation.span,
         ))
+    factor = _temperature_factor(f"{prefix}_{gate.name.text}_q10", gate.q10, lowerer)
+    if factor is not None:
+        rates = [dataclasses.replace(r, expr=r.expr * factor[0] ** _RATE_SCALING[r.label]) for r in rates]
     return low.Gate(
         name=gate.name.text, state=state, power=gate.power, kind=gate.kind, rates=tuple(rates),
-        span=gate.span,
+        span=gate.span, temperature_factor=factor,
     )
 
 

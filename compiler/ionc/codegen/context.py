@@ -468,6 +468,9 @@ def channel_view(
             f"{derived.phi} = {code(channel.q10)}",
             f"{phi_dt} = -{derived.phi} * dt  # the exact step's exp(-dt/tau) is exp({phi_dt} * (...))",
         )
+    factors = [(f"gate {g.name}'s own q10", g.temperature_factor) for g in channel.gates]
+    factors.append((f"q10 of {channel.name}'s conductance", channel.conductance_factor))
+    constants += tuple(f"{factor[0]} = {code(factor[1])}  # {what}" for what, factor in factors if factor is not None)
     if derived.gates:
         init = _gate_rates(derived.gates, v, temporaries)
         init += ["# gates start at their steady state at v"]

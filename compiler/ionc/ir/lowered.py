@@ -43,6 +43,7 @@ class Gate:
     kind: str  # alpha_beta | inf_tau | ode
     rates: tuple[Rate, ...]
     span: Span
+    temperature_factor: tuple[sp.Symbol, sp.Expr] | None = None  # its own q10: (symbol, Q^((T-TREF)/10))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +79,7 @@ class Channel:
     span: Span
     ghk: sp.Expr | None = None  # pbar channels: the GHK current density per open fraction (uA/cm2)
     pool: bool = False  # a concentration pool: one state (the ion's inside concentration, mM), no current
+    conductance_factor: tuple[sp.Symbol, sp.Expr] | None = None  # `q10 gbar = ...`: (symbol, its value)
     kinetic: Kinetic | None = None  # a Markov scheme in place of gates
 
 

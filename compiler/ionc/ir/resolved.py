@@ -21,6 +21,7 @@ class GateDef:
     equations: tuple[syn.Assign | syn.Derivative, ...]
     span: syn.Span
     dimension: Dimension = DIMENSIONLESS  # of the state: a pool's concentration has one
+    q10: syn.Q10 | None = None  # the gate's own temperature factor (then the channel has none)
 
 
 def kinetic_rate_name(source: str, target: str) -> str:
@@ -51,6 +52,7 @@ class ChannelDef:
     gates: tuple[GateDef, ...]
     span: syn.Span
     pool: bool = False  # a concentration pool: its one "gate" is the concentration, it has no current
+    conductance_q10: syn.Q10 | None = None  # `q10 gbar = ...`: a temperature factor of the conductance
     kinetic: KineticDef | None = None  # a Markov scheme in place of gates
 
     def assign(self, name: str) -> syn.Assign | None:

@@ -61,9 +61,10 @@ def _check_channel(channel: ir.ChannelDef, sink: DiagnosticSink) -> None:
         if wanted is not None and scope[assign.name.text] not in (wanted, UNKNOWN):
             sink.error(Code.E301, f"'{assign.name.text}' must be {u.describe(wanted)}, but this is "
                        f"{u.describe(scope[assign.name.text])}", assign.value.span)
-    if channel.q10 is not None:
-        expect(channel.q10.factor, u.DIMENSIONLESS, "a q10 factor", scope, sink)
-        expect(channel.q10.reference, u.TEMPERATURE, "the q10 reference temperature", scope, sink)
+    for q10 in (channel.q10, channel.conductance_q10, *(g.q10 for g in channel.gates)):
+        if q10 is not None:
+            expect(q10.factor, u.DIMENSIONLESS, "a q10 factor", scope, sink)
+            expect(q10.reference, u.TEMPERATURE, "the q10 reference temperature", scope, sink)
     for gate in channel.gates:
         _check_gate(gate, scope, sink)
     if channel.kinetic is not None:

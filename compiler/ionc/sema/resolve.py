@@ -100,7 +100,8 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     ions = [s for s in node.body if isinstance(s, syn.IonUse)]
     nonspecific = [s for s in node.body if isinstance(s, syn.Nonspecific)]
     assigns = tuple(s for s in node.body if isinstance(s, syn.Assign))
-    q10s = [s for s in node.body if isinstance(s, syn.Q10)]
+    conductance_q10s = [s for s in node.body if isinstance(s, syn.Q10) and s.target is not None]
+    q10s = [s for s in node.body if isinstance(s, syn.Q10) and s.target is None]
     gates = tuple(_gate(g, sink) for g in node.body if isinstance(g, syn.Gate))
     kinetic = _kinetic(node, [k for k in node.body if isinstance(k, syn.Kinetic)], gates, sink)
     if len(ions) + len(nonspecific) != 1:
@@ -115,6 +116,11 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     _check_generated_names(node, assigns, gates, kinetic, sink)
     if len(q10s) > 1:
         sink.error(Code.E201, "a channel has at most one q10", q10s[1].span)
+    for gate in (g for g in gates if g.q10 is not None and q10s):
+        sink.error(Code.E201, f"gate '{gate.name.text}' has its own q10 and the channel has one too: give the "
+                   "channel's to every gate, or one to each gate", gate.q10.span)  # type: ignore[union-attr]
+    for q10 in conductance_q10s[1:]:
+        sink.error(Code.E201, "a channel has at most one conductance q10", q10.span)
     _check_names(assigns, sink)
     unique((a.name for a in assigns), "parameter", sink)
     unique((g.name for g in gates), "gate", sink)
@@ -136,6 +142,10 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
             Code.E204, f"channel '{node.name.text}' has no conductance", node.name.span,
             "add 'gbar = ... mS/cm2' (or 'g = ...' for a passive channel, 'pbar = ... cm/s' for a GHK flux)",
         )
+    for q10 in conductance_q10s[:1]:
+        if q10.target is not None and given and q10.target.text != given[0]:
+            sink.error(Code.E205, f"'q10 {q10.target.text}': the channel's conductance is '{given[0]}'",
+                       q10.target.span, f"write 'q10 {given[0]} = ...'")
     if "pbar" in names and nonspecific:
         sink.error(Code.E204, "a GHK flux (pbar) is carried by an ion: write 'ion NAME', not 'nonspecific'",
                    node.name.span)
@@ -144,6 +154,7 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
         ion=ions[0].ion if ions else None,
         assigns=assigns,
         q10=q10s[0] if q10s else None,
+        conductance_q10=conductance_q10s[0] if conductance_q10s else None,
         gates=gates,
         span=node.span,
         kinetic=kinetic,
@@ -309,10 +320,20 @@ def _gate(node: syn.Gate, sink: DiagnosticSink) -> ir.GateDef:
             sink.error(Code.E303, f"a gate power is a whole number from 1 to 16, not {text}", node.power.span)
         else:
             power = int(text)
-    _check_names([e for e in node.body if isinstance(e, syn.Assign)], sink)
-    unique((e.name for e in node.body), "gate equation", sink)
+    equations = tuple(e for e in node.body if not isinstance(e, syn.Q10))
+    q10s = [e for e in node.body if isinstance(e, syn.Q10)]
+    for q10 in q10s[1:]:
+        sink.error(Code.E201, f"gate '{node.name.text}' has at most one q10", q10.span)
+    for q10 in q10s:
+        if q10.target is not None:
+            sink.error(Code.E205, f"a gate's q10 applies to its rates: write 'q10 = ...', not "
+                       f"'q10 {q10.target.text} = ...'", q10.target.span)
+    _check_names([e for e in equations if isinstance(e, syn.Assign)], sink)
+    unique((e.name for e in equations), "gate equation", sink)
+    gate = dataclasses.replace(node, body=equations)
     return ir.GateDef(
-        name=node.name, power=power, kind=_gate_kind(node, sink), equations=node.body, span=node.span
+        name=node.name, power=power, kind=_gate_kind(gate, sink), equations=equations, span=node.span,
+        q10=q10s[0] if q10s else None,
     )
 
 

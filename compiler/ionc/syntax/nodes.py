@@ -123,13 +123,14 @@ class Nonspecific(Node):
 class Q10(Node):
     factor: Expr
     reference: Expr
+    target: Ident | None = None  # None: the rates; `gbar` (the conductance) in `q10 gbar = ...`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gate(Node):
     name: Ident
     power: Number | None
-    body: tuple[Assign | Derivative, ...]
+    body: tuple[Assign | Derivative | Q10, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -65,7 +65,9 @@ class ToSyntax(Transformer[Token, syn.File]):
         return syn.Nonspecific(span=self._span(meta))
 
     def q10_stmt(self, meta: Meta, children: list[Any]) -> syn.Q10:
-        return syn.Q10(factor=children[0], reference=children[1], span=self._span(meta))
+        target, factor, reference = children
+        return syn.Q10(factor=factor, reference=reference, span=self._span(meta),
+                       target=self._ident(target) if target is not None else None)
 
     def gate_decl(self, meta: Meta, children: list[Any]) -> syn.Gate:
         name, power, *body = children
