@@ -223,7 +223,8 @@ def lay_out(cell: ir.CellDef) -> Discretization:
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
     values = cell_values(cell, lowerer)
-    ions = [lower_ion(block, lowerer) for block in cell.ions]
+    ions = [_regional(lower_ion(block, lowerer), block, cell) for block in cell.ions]
+    regional = {block.ion.text for block in cell.ions if block.regions}  # its reversal is per node
     return low.Cell(
         name=cell.name.text,
         temperature=values["temperature"],
@@ -231,7 +232,7 @@ def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
         v_init=values["v_init"],
         ra=values["ra"],
         reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals)
-        + tuple((ion.name, value) for ion, value in ions if value is not None),
+        + tuple((ion.name, value) for ion, value in ions if value is not None and ion.name not in regional),
         ions=tuple(ion for ion, _ in ions),
         morphology=lower_morphology(cell, values["ra"], values["cm"], lowerer),
         placements=tuple(_placement(cell, i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
@@ -252,6 +253,14 @@ def lower_ion(block: syn.IonBlock, lowerer: Lowerer) -> tuple[low.Ion, float | N
         return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="nernst"), None
     fixed = constant_value(policy, lowerer)
     return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="fixed"), fixed
+
+
+def _regional(lowered: tuple[low.Ion, float | None], block: syn.IonBlock, cell: ir.CellDef
+              ) -> tuple[low.Ion, float | None]:
+    """An ion block with its fixed reversal kept and, for `ion X on REGIONS`, its regions."""
+    ion, fixed = lowered
+    regions = expand_regions(cell, tuple(r.text for r in block.regions)) if block.regions else ()
+    return dataclasses.replace(ion, regions=regions, fixed=fixed), fixed
 
 
 def _concentration(block: syn.IonBlock, side: str, attrs: dict[str, syn.Expr], defaults: IonDefaults | None,

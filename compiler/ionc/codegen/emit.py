@@ -334,13 +334,67 @@ def _nernst_factor(cell: low.Cell, ion: str) -> float:
     return 1000 * float(GAS_CONSTANT) / (valence * float(FARADAY))
 
 
-def _ion_parameters(cell: low.Cell, reads: set[str], origin: str) -> tuple[list[ParameterView], list[str]]:
+def _regional_ion(cell: low.Cell, disc: Discretization, ion: str, origin: str
+                  ) -> tuple[list[ParameterView], list[str], list[int]]:
+    """An ion declared per region (`ion ca on terminal { ... }`): its concentrations and reversal
+    potential one value per node, from the block covering the node (a whole-cell block, then
+    the regional ones over it; nodes no block covers: NEURON's default concentrations and no
+    reversal potential). Returns the parameters (`ion.ca.inside@terminal`, ...), the lines, and
+    each node's block (+1; 0: none) for SEGMENT_ion_<ion>."""
+    blocks = sorted((i for i in cell.ions if i.name == ion), key=lambda i: bool(i.regions))
+    segment = np.zeros(disc.n, dtype=int)
+    for k, block in enumerate(blocks, start=1):
+        regions = [disc.regions.index(r) for r in block.regions if r in disc.regions]
+        segment[np.isin(disc.region_index, regions) if block.regions else slice(None)] = k
+    defaults = KNOWN_IONS.get(ion)
+    parameters: list[ParameterView] = []
+    parts: dict[str, list[str]] = {"inside": [], "outside": [], "reversal": []}
+    for k, block in enumerate(blocks, start=1):
+        where = "+".join(block.regions) or "all"
+        for side in ("inside", "outside"):
+            var = f"_{ion}{side[0]}_{k}"
+            parameters.append(ParameterView(f"ion.{ion}.{side}@{where}", var, getattr(block, side), "mM", origin))
+            parts[side].append(var)
+        if block.fixed is not None:
+            var = f"_e_{ion}_{k}"
+            parameters.append(ParameterView(f"reversal.{ion}@{where}", var, block.fixed, "mV", origin))
+            parts["reversal"].append(var)
+        else:
+            parts["reversal"].append("np.nan")
+    default_i, default_o = (repr(defaults.inside_mM), repr(defaults.outside_mM)) if defaults else ("np.nan", "np.nan")
+    nernst = [k for k, block in enumerate(blocks, start=1) if block.reversal == "nernst"]
+    spread = f"[:, SEGMENT_ion_{ion}].astype(DTYPE)"
+    lines = [
+        f"# ion {ion}: declared per region, so one value per node (SEGMENT_ion_{ion}: each node's block)",
+        f"{ion}i = np.hstack(np.broadcast_arrays({default_i}, {', '.join(parts['inside'])})){spread}",
+        f"{ion}o = np.hstack(np.broadcast_arrays({default_o}, {', '.join(parts['outside'])})){spread}",
+        f"e_{ion} = np.hstack(np.broadcast_arrays(np.nan, {', '.join(parts['reversal'])})){spread}",
+    ]
+    if nernst:
+        factor = _nernst_factor(cell, ion)
+        lines += [f"_nernst_{ion} = np.isin(SEGMENT_ion_{ion}, {nernst})  # the nodes whose e_{ion} is Nernst's",
+                  f"np.copyto(e_{ion}, {factor!r} * T * np.log({ion}o / {ion}i), where=_nernst_{ion})"]
+    return parameters, lines, [int(k) for k in segment]
+
+
+def _regional_nernst_again(cell: low.Cell, ion: str) -> list[str]:
+    """After a pool step: Nernst again, where the ion's reversal follows its concentrations."""
+    if not any(i.name == ion and i.reversal == "nernst" for i in cell.ions):
+        return []
+    factor = _nernst_factor(cell, ion)
+    return [f"np.copyto(e_{ion}, {factor!r} * T * np.log({ion}o / {ion}i), where=_nernst_{ion})"]
+
+
+def _ion_parameters(cell: low.Cell, reads: set[str], origin: str, regional: set[str]
+                    ) -> tuple[list[ParameterView], list[str]]:
     """Concentrations the channels read (cai, cao, ...) as parameters (`ion.ca.inside`, mM), and
-    the Nernst potentials of the ions whose reversal follows them (computed per run)."""
+    the Nernst potentials of the ions whose reversal follows them (computed per run); the ions
+    declared per region are `_regional_ion`'s."""
     names = concentration_names(_cell_ions(cell))
-    read = {name for name in reads if name in names}
+    read = {name for name in reads if name in names and names[name][0] not in regional}
     declared = {ion.name: ion for ion in cell.ions}
-    nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst" and f"e_{ion.name}" in reads}
+    nernst = {ion.name for ion in cell.ions if ion.reversal == "nernst" and f"e_{ion.name}" in reads
+              and ion.name not in regional}
     wanted = sorted({names[name][0] for name in read} | nernst)
     parameters: list[ParameterView] = []
     lines: list[str] = []
@@ -569,10 +623,13 @@ def module_view(
     per_node: list[str] = []
     segments: list[tuple[str, list[int]]] = []
     placed = _by_channel(cell.placements)
+    as_read: dict[str, DerivedChannel] = {}
     pool_ions = sorted({ion for n in placed if channels[n].channel.pool and (ion := channels[n].channel.ion)})
-    nernst_ions = {ion.name for ion in cell.ions if ion.reversal == "nernst"}
+    regional = sorted({ion.name for ion in cell.ions if ion.regions})  # `ion X on REGIONS`
+    nernst_ions = {ion.name for ion in cell.ions if ion.reversal == "nernst" and ion.name not in regional}
     per_node_names = {f"{ion}i" for ion in pool_ions} | {f"i{ion}" for ion in pool_ions}
     per_node_names |= {f"e_{ion}" for ion in pool_ions if ion in nernst_ions}
+    per_node_names |= {name for ion in regional for name in (f"{ion}i", f"{ion}o", f"e_{ion}")}
     if pool_ions and simulation.tables:
         raise fail(Code.E303, "tables = on does not cover concentration pools (a pool's equation and the gates "
                    "that read its concentration are not functions of v alone): run without tables", None)
@@ -612,14 +669,21 @@ def module_view(
                    and V not in channels[name].conductance.free_symbols
                    and channels[name].channel.ion not in pool_ions)  # a pool needs its ion's current
         views.append(dataclasses.replace(view, size=int(nodes[name].size), passive=passive))
+        as_read[name] = derived  # under the names it reads (cai_<channel> on some nodes)
         found, lines = _channel_parameters(placements, name)
         parameters += found
         if lines:
             per_node += lines
             segments.append((name, [int(k) for k in segment]))
     pool_lines = _pool_lines(views, channels, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads}, cell)
-    found, nernst = _ion_parameters(cell, reads | {f"{ion}i" for ion in pool_ions}, origin)
+    found, nernst = _ion_parameters(cell, reads | {f"{ion}i" for ion in pool_ions}, origin, set(regional))
     parameters += found
+    for ion in regional:
+        found, lines, ion_segment = _regional_ion(cell, disc, ion, origin)
+        parameters += found
+        nernst += lines
+        segments.append((f"ion_{ion}", ion_segment))
+        pool_lines[1].extend(_regional_nernst_again(cell, ion) if ion in pool_ions else [])
     per_node = _per_node_concentrations(pool_ions, disc.n) + nernst + gathered + per_node
     for stimulus in simulation.stimuli:
         parameters += _stimulus_parameters(stimulus, origin)
@@ -660,8 +724,7 @@ def module_view(
         membrane_lines=_membrane_lines(views),
         ion_currents=pool_lines[0],
         pool_writes=pool_lines[1],
-        passive_setup=_passive_setup(
-            [(v, channels[v.name]) for v in views if v.passive], disc.n),
+        passive_setup=_passive_setup([(v, as_read[v.name]) for v in views if v.passive], disc.n),
         implicit_step=_implicit_step(
             disc.n, simulation.method, stimuli, any(not v.passive for v in views), any(v.passive for v in views)),
         work_arrays=_work_arrays(views, pools, _gate_groups(views), disc.n),

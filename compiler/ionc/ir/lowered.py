@@ -100,7 +100,9 @@ class Ion:
     valence: int
     inside: float  # mM
     outside: float  # mM
-    reversal: str  # "fixed" (in Cell.reversals), "nernst" (from the concentrations) or "none"
+    reversal: str  # "fixed" (in Cell.reversals, or `fixed` for a block on some regions), "nernst", "none"
+    regions: tuple[str, ...] = ()  # the regions of an `ion X on REGIONS` block; empty: the whole cell
+    fixed: float | None = None  # mV, a fixed reversal potential
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -400,7 +400,8 @@ def _cell(node: syn.Cell, channels: dict[str, ir.ChannelDef], sink: DiagnosticSi
         if (insert := _insert(use, statement, channels, cell, sink)) is not None
     )
     _check_inserted_once(cell, inserts, sink)
-    _check_reversals(node, inserts, reversals, ions, sink)
+    _check_ion_regions(cell, reversals, ions, sink)
+    _check_reversals(node, cell, inserts, reversals, ions, sink)
     _check_one_pool_per_ion(cell, inserts, sink)
     return dataclasses.replace(cell, inserts=inserts)
 
@@ -478,13 +479,33 @@ def _check_one_pool_per_ion(cell: ir.CellDef, inserts: tuple[ir.InsertDef, ...],
 
 def _check_ion_blocks(ions: tuple[syn.IonBlock, ...], reversals: tuple[syn.Reversal, ...],
                       sink: DiagnosticSink) -> None:
-    unique([*(r.ion for r in reversals), *(b.ion for b in ions)], "ion declaration (reversal or ion block)", sink)
     for block in ions:
         known(block.body, ION_ATTRS, "ion property", sink)
         unique((a.name for a in block.body), f"property of ion '{block.ion.text}'", sink)
         if block.ion.text not in KNOWN_IONS and not any(a.name.text == "valence" for a in block.body):
             sink.error(Code.E204, f"ion '{block.ion.text}' is not one ionc knows ({', '.join(KNOWN_IONS)}): "
                        "give its valence", block.ion.span, "add 'valence = ...' (e.g. 2 for Mg2+)")
+
+
+def _ion_regions(cell: ir.CellDef, regions: tuple[syn.Ident, ...]) -> tuple[str, ...]:
+    return expand_regions(cell, tuple(r.text for r in regions) or ("all",))
+
+
+def _check_ion_regions(cell: ir.CellDef, reversals: tuple[syn.Reversal, ...], ions: tuple[syn.IonBlock, ...],
+                       sink: DiagnosticSink) -> None:
+    """A `reversal X` line or an `ion X` block declares X for the whole cell (once); `ion X on
+    REGIONS` blocks override it there (one per region)."""
+    seen: dict[tuple[str, str, bool], syn.Node] = {}
+    declarations: list[tuple[syn.Ident, tuple[syn.Ident, ...], syn.Node]] = [(r.ion, (), r) for r in reversals]
+    declarations += [(b.ion, b.regions, b) for b in ions]
+    for ion, regions, node in declarations:
+        _check_regions(regions, cell, sink)
+        for region in _ion_regions(cell, regions):
+            first = seen.setdefault((ion.text, region, bool(regions)), node)
+            if first is not node:
+                sink.add(Diagnostic(Code.E201, f"ion '{ion.text}' is declared twice for region '{region}'", ion.span,
+                                    notes=(("first declared here", first.span),)))
+                break
 
 
 def _reversal_given(block: syn.IonBlock) -> bool:
@@ -494,16 +515,25 @@ def _reversal_given(block: syn.IonBlock) -> bool:
 
 
 def _check_reversals(
-    cell: syn.Cell, inserts: tuple[ir.InsertDef, ...], reversals: tuple[syn.Reversal, ...],
+    cell: syn.Cell, resolved: ir.CellDef, inserts: tuple[ir.InsertDef, ...], reversals: tuple[syn.Reversal, ...],
     ions: tuple[syn.IonBlock, ...], sink: DiagnosticSink,
 ) -> None:
-    declared = {r.ion.text for r in reversals} | {b.ion.text for b in ions if _reversal_given(b)}
+    """An ohmic channel of ion X needs X's reversal potential in every region it is in."""
+    declared = {(r.ion.text, region) for r in reversals for region in _ion_regions(resolved, ())}
+    declared |= {(b.ion.text, region) for b in ions if not b.regions and _reversal_given(b)
+                 for region in _ion_regions(resolved, ())}
+    for block in (b for b in ions if b.regions):  # a regional block overrides the whole-cell one there
+        covered = set(_ion_regions(resolved, block.regions))
+        declared = {(ion, r) for ion, r in declared if ion != block.ion.text or r not in covered}
+        if _reversal_given(block):
+            declared |= {(block.ion.text, r) for r in covered}
     for insert in inserts:
         channel = insert.channel
         overridden = channel.assign("e") is not None or any(a.name.text == "e" for a in insert.args)
         if channel.ghk or channel.pool:  # a GHK flux needs concentrations, not a reversal potential
             continue
-        if channel.ion is not None and not overridden and channel.ion.text not in declared:
+        regions = _ion_regions(resolved, insert.regions)
+        if channel.ion is not None and not overridden and not all((channel.ion.text, r) in declared for r in regions):
             sink.error(
                 Code.E204,
                 f"no reversal potential for ion '{channel.ion.text}' used by '{channel.name.text}'",

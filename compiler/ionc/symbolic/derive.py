@@ -235,5 +235,7 @@ def renamed(derived: DerivedChannel, mapping: dict[sp.Symbol, sp.Symbol]) -> Der
     if kinetic is not None:
         kinetic = dataclasses.replace(kinetic, rates=tuple(dataclasses.replace(r, expr=sub(r.expr))
                                                            for r in kinetic.rates))
-    return dataclasses.replace(derived, gates=gates, current=sub(derived.current),
+    channel = dataclasses.replace(derived.channel, reversal=sub(derived.channel.reversal),
+                                  conductance=sub(derived.channel.conductance))
+    return dataclasses.replace(derived, channel=channel, gates=gates, current=sub(derived.current),
                                conductance=sub(derived.conductance), kinetic=kinetic)

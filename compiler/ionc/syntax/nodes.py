@@ -229,10 +229,11 @@ class Reversal(Node):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IonBlock(Node):
-    """`ion ca { inside = 50 nM; outside = 2 mM; reversal = nernst }` in a cell."""
+    """`ion ca [on terminal] { inside = 50 nM; outside = 2 mM; reversal = nernst }` in a cell."""
 
     ion: Ident
     body: tuple[Assign, ...]
+    regions: tuple[Ident, ...] = ()  # empty: the whole cell
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

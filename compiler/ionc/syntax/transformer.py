@@ -111,8 +111,8 @@ class ToSyntax(Transformer[Token, syn.File]):
         return syn.Assign(name=self._ident(keyword), value=value, span=self._span(meta))
 
     def ion_block(self, meta: Meta, children: list[Any]) -> syn.IonBlock:
-        name, *body = children
-        return syn.IonBlock(ion=self._ident(name), body=tuple(body), span=self._span(meta))
+        name, regions, *body = children
+        return syn.IonBlock(ion=self._ident(name), body=tuple(body), regions=regions or (), span=self._span(meta))
 
     def morphology_decl(self, meta: Meta, children: list[Any]) -> syn.Morphology:
         return syn.Morphology(sections=tuple(children), span=self._span(meta))
