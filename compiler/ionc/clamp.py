@@ -204,13 +204,13 @@ def numeric_channel(
         default = getattr(KNOWN_IONS[ion], f"{side}_mM")
         values[sp.Symbol(name, real=True)] = sp.Float(float((concentrations or {}).get(name, default)))
     reversal = channel.reversal.subs(values) if channel.ghk is None else sp.nan  # a GHK flux has none
-    if reversal.free_symbols:  # the cell's e_<ion>: not the channel's own `e`
-        ion = channel.ion or "?"
-        if channel.ion is None or reversals is None or channel.ion not in reversals:
+    for symbol in sorted(reversal.free_symbols, key=str):  # the cell's e_<ion> (several for `ion na 0.3, k 0.7`)
+        ion = str(symbol).removeprefix("e_")
+        if reversals is None or ion not in reversals:
             raise fail(Code.E204, f"channel {channel.name} needs the reversal potential of ion '{ion}'", None,
                        f"give it, e.g. reversals={{'{ion}': 50.0}} (mV)")
-        values.update({symbol: sp.Float(float(reversals[channel.ion])) for symbol in reversal.free_symbols})
-        reversal = reversal.subs(values)
+        values[symbol] = sp.Float(float(reversals[ion]))
+    reversal = reversal.subs(values)
 
     states = [g.gate.state for g in derived.gates]
     states += list(derived.kinetic.states) if derived.kinetic is not None else []

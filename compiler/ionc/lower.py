@@ -90,6 +90,8 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
                            gates=gates, conductance=sp.Integer(0), reversal=sp.Integer(0), q10=sp.Integer(1),
                            span=channel.span, pool=True)
     reversal = _internal(lowerer, "e") if "e" in lowerer.values else symbol(f"e_{channel.ion.text if channel.ion else 'leak'}")
+    if channel.shares:  # sum over ions of share * (v - e_ion) = v - (sum of share * e_ion): one ohmic current
+        reversal = sp.Add(*(sp.Rational(share) * symbol(f"e_{ion.text}") for ion, share in channel.shares))
     return low.Channel(
         name=prefix,
         ion=channel.ion.text if channel.ion else None,
@@ -101,6 +103,7 @@ def lower_channel(channel: ir.ChannelDef) -> low.Channel:
         span=channel.span,
         ghk=ghk * scale if ghk is not None else None,
         conductance_factor=conductance_factor,
+        shares=tuple((ion.text, float(share)) for ion, share in channel.shares),
         kinetic=kinetic,
     )
 

@@ -286,6 +286,11 @@ def _cell_parameters(cell: low.Cell, origin: str) -> list[ParameterView]:
     return views
 
 
+def _carried(channel: low.Channel) -> set[str]:
+    """The ions whose current the channel carries."""
+    return {ion for ion, _ in channel.shares} or ({channel.ion} if channel.ion else set())
+
+
 def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], pool_ions: list[str],
                 nernst: set[str], cell: low.Cell) -> tuple[list[str], list[str]]:
     """(after the currents: each pool ion's current density summed per node; after the
@@ -296,8 +301,13 @@ def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], p
         currents.append(f"i{ion}.fill(0.0)  # the {ion} current density at each node, read by its pools")
         for view in views:
             channel = channels[view.name].channel
-            if channel.ion == ion and not channel.pool:
-                where = f"[:, NODES_{view.name}]" if view.nodes else ""
+            where = f"[:, NODES_{view.name}]" if view.nodes else ""
+            shares = dict(channel.shares)
+            if ion in shares:  # its share: g * share * (v - e_ion) = share * (i + g * (e - e_ion))
+                e_ion = next(str(s) for s in channel.reversal.free_symbols if str(s).startswith(f"e_{ion}"))
+                currents.append(f"i{ion}{where} += {shares[ion]!r} * (i_{view.name} + g_{view.name} * "
+                                f"(({code(channel.reversal)}) - {e_ion}))")
+            elif channel.ion == ion and not channel.pool:
                 currents.append(f"i{ion}{where} += i_{view.name}")
         for view in views:
             channel = channels[view.name].channel
@@ -667,7 +677,7 @@ def module_view(
         # dv = -I/G is, and keeps it.
         passive = (disc.n > 1 and not channels[name].gates and channels[name].kinetic is None
                    and V not in channels[name].conductance.free_symbols
-                   and channels[name].channel.ion not in pool_ions)  # a pool needs its ion's current
+                   and not _carried(channels[name].channel) & set(pool_ions))  # a pool needs its ion's current
         views.append(dataclasses.replace(view, size=int(nodes[name].size), passive=passive))
         as_read[name] = derived  # under the names it reads (cai_<channel> on some nodes)
         found, lines = _channel_parameters(placements, name)
@@ -675,7 +685,7 @@ def module_view(
         if lines:
             per_node += lines
             segments.append((name, [int(k) for k in segment]))
-    pool_lines = _pool_lines(views, channels, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads}, cell)
+    pool_lines = _pool_lines(views, as_read, pool_ions, {i for i in nernst_ions if f"e_{i}" in reads}, cell)
     found, nernst = _ion_parameters(cell, reads | {f"{ion}i" for ion in pool_ions}, origin, set(regional))
     parameters += found
     for ion in regional:

@@ -80,6 +80,7 @@ class Channel:
     ghk: sp.Expr | None = None  # pbar channels: the GHK current density per open fraction (uA/cm2)
     pool: bool = False  # a concentration pool: one state (the ion's inside concentration, mM), no current
     conductance_factor: tuple[sp.Symbol, sp.Expr] | None = None  # `q10 gbar = ...`: (symbol, its value)
+    shares: tuple[tuple[str, float], ...] = ()  # `ion na 0.3, k 0.7`; then reversal = the shares' mean of e
     kinetic: Kinetic | None = None  # a Markov scheme in place of gates
 
 

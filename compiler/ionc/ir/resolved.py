@@ -7,6 +7,7 @@ dimensions and `lower` turns them into sympy. Collections are tuples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ionc.morphology import Morphology
 from ionc.sema.units import DIMENSIONLESS, Dimension
@@ -53,6 +54,7 @@ class ChannelDef:
     span: syn.Span
     pool: bool = False  # a concentration pool: its one "gate" is the concentration, it has no current
     conductance_q10: syn.Q10 | None = None  # `q10 gbar = ...`: a temperature factor of the conductance
+    shares: tuple[tuple[syn.Ident, Fraction], ...] = ()  # `ion na 0.3, k 0.7`: several ions, their shares
     kinetic: KineticDef | None = None  # a Markov scheme in place of gates
 
     def assign(self, name: str) -> syn.Assign | None:

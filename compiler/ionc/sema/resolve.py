@@ -8,10 +8,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import TypeVar
 
 from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
+from ionc.sema.dimensions import constant_number
 from ionc.sema.ions import ION_ATTRS, KNOWN_IONS
 from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.sema.units import CONCENTRATION
@@ -149,9 +151,11 @@ def _channel(node: syn.Channel, sink: DiagnosticSink) -> ir.ChannelDef:
     if "pbar" in names and nonspecific:
         sink.error(Code.E204, "a GHK flux (pbar) is carried by an ion: write 'ion NAME', not 'nonspecific'",
                    node.name.span)
+    shares = _shares(ions[0], assigns, sink) if ions and ions[0].shares else ()
     return ir.ChannelDef(
         name=node.name,
         ion=ions[0].ion if ions else None,
+        shares=shares,
         assigns=assigns,
         q10=q10s[0] if q10s else None,
         conductance_q10=conductance_q10s[0] if conductance_q10s else None,
@@ -287,6 +291,28 @@ def _pool(node: syn.Pool, sink: DiagnosticSink) -> ir.ChannelDef | None:
                       dimension=CONCENTRATION)
     return ir.ChannelDef(name=node.name, ion=ions[0].ion, assigns=assigns, q10=None, gates=(gate,), span=node.span,
                          pool=True)
+
+
+def _shares(use: syn.IonUse, assigns: tuple[syn.Assign, ...], sink: DiagnosticSink
+            ) -> tuple[tuple[syn.Ident, Fraction], ...]:
+    """`ion na 0.3, k 0.7`: each ion with its share of the current (numbers summing to 1)."""
+    unique((ion for ion, _ in use.shares), "ion of the channel", sink)
+    shares: list[tuple[syn.Ident, Fraction]] = []
+    for ion, number in use.shares:
+        value = constant_number(number) if number is not None else None
+        if value is None or not 0 < value <= 1:
+            sink.error(Code.E303, f"ion '{ion.text}' needs its share of the current, a number from 0 to 1",
+                       number.span if number is not None else ion.span, "e.g. 'ion na 0.3, k 0.7'")
+            return ()
+        shares.append((ion, value))
+    if sum(value for _, value in shares) != 1:
+        sink.error(Code.E303, "the shares of the ions of a channel add up to 1", use.span)
+    for name in ("pbar", "e"):
+        assign = next((a for a in assigns if a.name.text == name), None)
+        if assign is not None:
+            sink.error(Code.E205, f"a channel of several ions takes each ion's reversal potential: no '{name}' "
+                       "(write one channel per ion for GHK fluxes)", assign.name.span)
+    return tuple(shares)
 
 
 RESERVED_CHANNELS = ("membrane", "axial", "stimulus")  # i_membrane, g_axial, ... in generated code
@@ -533,13 +559,15 @@ def _check_reversals(
         if channel.ghk or channel.pool:  # a GHK flux needs concentrations, not a reversal potential
             continue
         regions = _ion_regions(resolved, insert.regions)
-        if channel.ion is not None and not overridden and not all((channel.ion.text, r) in declared for r in regions):
+        carried = [ion for ion, _ in channel.shares] or ([channel.ion] if channel.ion is not None else [])
+        missing = [ion for ion in carried if not all((ion.text, r) in declared for r in regions)]
+        if missing and not overridden:
+            ion = missing[0].text
             sink.error(
                 Code.E204,
-                f"no reversal potential for ion '{channel.ion.text}' used by '{channel.name.text}'",
+                f"no reversal potential for ion '{ion}' used by '{channel.name.text}'",
                 insert.span,
-                f"add 'reversal {channel.ion.text} = ... mV' (or 'ion {channel.ion.text} {{ reversal = nernst }}') "
-                f"to cell '{cell.name.text}'",
+                f"add 'reversal {ion} = ... mV' (or 'ion {ion} {{ reversal = nernst }}') to cell '{cell.name.text}'",
             )
 
 

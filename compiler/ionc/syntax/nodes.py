@@ -111,7 +111,8 @@ class Import(Node):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IonUse(Node):
-    ion: Ident
+    ion: Ident  # the (first) ion
+    shares: tuple[tuple[Ident, Number | None], ...] = ()  # `ion na 0.3, k 0.7`: each ion's share
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,8 +58,16 @@ class ToSyntax(Transformer[Token, syn.File]):
         name, *body = children
         return syn.Pool(name=self._ident(name), body=tuple(body), span=self._span(meta))
 
-    def ion_stmt(self, meta: Meta, children: list[Token]) -> syn.IonUse:
-        return syn.IonUse(ion=self._ident(children[0]), span=self._span(meta))
+    def ion_stmt(self, meta: Meta, children: list[Token | None]) -> syn.IonUse:
+        first, share, *rest = children
+        assert first is not None
+        pairs = [(first, share), *zip(rest[::2], rest[1::2], strict=True)]
+        shares: tuple[tuple[syn.Ident, syn.Number | None], ...] = ()
+        if len(pairs) > 1 or share is not None:  # `ion na` alone carries all of the current
+            shares = tuple((self._ident(name), None if number is None else
+                            syn.Number(text=str(number), span=self._token_span(number)))
+                           for name, number in pairs if name is not None)
+        return syn.IonUse(ion=self._ident(first), shares=shares, span=self._span(meta))
 
     def nonspecific_stmt(self, meta: Meta, children: list[Any]) -> syn.Nonspecific:
         return syn.Nonspecific(span=self._span(meta))
