@@ -67,12 +67,36 @@ def show_morphology(path: Path) -> str:
     return "\n".join(reports) if reports else f"{path} declares no cell"
 
 
+def _pool_text(derived: DerivedChannel) -> str:
+    """A concentration pool: its parameters, its equation (mM/ms) and its exact step."""
+    channel = derived.channel
+    (gate,) = derived.gates
+    lines = [f"pool {channel.name} (ion {channel.ion}: reads i{channel.ion}, writes {channel.ion}i)    "
+             f"[{channel.span.location()}]"]
+    lines += [f"  {p.name} = {p.value:g} {p.unit}" for p in channel.parameters]
+    lines += [f"  {gate.gate.name}' = {rate.rate.expr}    (mM/ms; {channel.ion}i in mM, i{channel.ion} in uA/cm2)"
+              for rate in gate.rates]
+    one = {derived.phi: 1}  # a pool has no temperature factor
+    lines.append(f"  steady state {gate.inf} mM, time constant {gate.tau.subs(one)} ms")
+    lines.append(f"  exact update, i{channel.ion} frozen over the step: {gate.gate.state}(t+dt) = "
+                 f"{gate.update.subs(one)}")
+    lines.append(f"  starts at the cell's inside concentration of {channel.ion}")
+    return "\n".join(lines)
+
+
 def _channel_text(derived: DerivedChannel) -> str:
     channel = derived.channel
+    if channel.pool:
+        return _pool_text(derived)
     lines = [f"channel {channel.name}    [{channel.span.location()}]"]
+    if channel.shares:
+        lines.append("  carries " + ", ".join(f"{ion} (share {share:g})" for ion, share in channel.shares))
     for parameter in channel.parameters:
         lines.append(f"  {parameter.name} = {parameter.value:g} {parameter.unit}")
     lines.append(f"  temperature factor {derived.phi} = {channel.q10}")
+    for factor in (*(g.temperature_factor for g in channel.gates), channel.conductance_factor):
+        if factor is not None:
+            lines.append(f"  temperature factor {factor[0]} = {factor[1]}")
     for gate in derived.gates:
         state = gate.gate.state
         lines.append(f"  gate {gate.gate.name} (power {gate.gate.power})")
