@@ -1,4 +1,4 @@
-"""The `ionc` command: check, compile, run, show, plot.
+"""The `ionc` command: check, compile, run, show, plot, export.
 
 A mistake in a model file prints a diagnostic (file:line:col, the line, a
 caret) and exits with status 2; never a Python traceback.
@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     card.add_argument("--cai", default=DEFAULT_CARD_CAI,
                       help="the inside calcium concentration, with its unit, e.g. --cai 1uM (default NEURON's "
                       f"{DEFAULT_CARD_CAI}); gates that read cai are also drawn against it, from 1 nM to 100 uM")
+
+    export = commands.add_parser("export", help="write each channel and pool as a NEURON .mod file",
+                                 description="Write one NMODL (.mod) file per channel and pool of FILE (its "
+                                 "imports included), from the equations ionc derives for them.")
+    export.add_argument("file", type=Path)
+    export.add_argument("--to", choices=("nmodl",), required=True, help="the format (nmodl: NEURON's .mod files)")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                        help="the directory to write into (made if missing)")
+    export.add_argument("--channel", action="append", default=[], metavar="NAME",
+                        help="export only this channel or pool (repeatable)")
+    export.add_argument("--force", action="store_true", help="overwrite existing files")
     return parser
 
 
@@ -87,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: -o {args.output}: use one of {', '.join(PLOT_FORMATS)}", file=sys.stderr)
         return EXIT_MODEL_ERROR
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "check": _check, "compile": _compile, "run": _run, "show": _show, "plot": _plot,
+        "check": _check, "compile": _compile, "run": _run, "show": _show, "plot": _plot, "export": _export,
     }
     try:
         return handlers[args.command](args)
@@ -207,6 +218,31 @@ def _plot(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}")
     if card.calcium_gates:
         print(f"gates against cai: {', '.join(card.calcium_gates)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """`ionc export FILE --to nmodl -o DIR`: one .mod file per channel and pool."""
+    from ionc.export.nmodl import export_file
+
+    if args.output.exists() and not args.output.is_dir():
+        print(f"error: -o {args.output} is a file, not a directory", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    exported = export_file(args.file, args.channel or None)
+    targets = [(args.output / f"{e.suffix}.mod", e.text) for e in exported]
+    existing = [path for path, _ in targets if path.exists()]
+    if existing and not args.force:
+        print(f"error: {', '.join(map(str, existing))} exist{'s' if len(existing) == 1 else ''}; "
+              "use --force to overwrite", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        for path, text in targets:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    except OSError as error:
+        print(f"error: cannot write {error.filename or args.output}: {error.strerror}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
     return 0
 
 
