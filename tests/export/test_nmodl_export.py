@@ -7,7 +7,7 @@ the command refuses to overwrite without --force and reports model mistakes as
 diagnostics (exit 2, never a traceback).
 
 With NEURON (marked `neuron`): every export of models/channels/ and of
-models/export/awkward.ionc is compiled by nrnivmodl in one build per session (a
+tests/export/models/awkward.ionc is compiled by nrnivmodl in one build per session (a
 directory named by the hash of the texts, as tests/channels/neuron_harness.py
 does), which must print no warning; then
 (a) each exported mechanism and its ionc channel run the same voltage-clamp
@@ -53,6 +53,7 @@ SPIKE_TOL_MS = 0.05  # issue 6: spike times within 0.05 ms at the same dt (measu
 DT_MS = 0.025
 EXIT_MODEL_ERROR = 2
 
+FIXTURES = ("awkward", "ca_leak", "functions")
 LIBRARY = ("bk", "cad", "cat", "cs_a", "cs_k", "cs_na", "hh_k", "hh_na", "hva", "ih", "kv31", "leak", "ms_ca",
            "ms_kca", "ms_km", "ms_kv", "ms_na", "na_markov", "release", "sk", "tm_k", "tm_na")
 
@@ -61,7 +62,7 @@ LIBRARY = ("bk", "cad", "cat", "cs_a", "cs_k", "cs_na", "hh_k", "hh_na", "hva", 
 def exported() -> dict[str, Exported]:
     """Every channel and pool of models/channels/ and of the fixture file, exported."""
     found = {e.suffix: e for path in SOURCES for e in export_file(path)}
-    assert len(found) == len(LIBRARY) + 2  # the names are unique across the files
+    assert len(found) == len(LIBRARY) + len(FIXTURES)  # the names are unique across the files
     return found
 
 
@@ -165,12 +166,16 @@ def test_rates_cite_their_lines_and_guard_their_singularities(exported: dict[str
 def test_reserved_names_are_renamed_and_said_so(exported: dict[str, Exported]) -> None:
     text = exported["awkward"].text
     parameters = block(text, "PARAMETER")
-    assert "area_ = 10 (mV)" in parameters and "'area' is reserved in NMODL" in parameters
+    assert "area_ = 10 (mV)" in parameters and "renamed: NMODL cannot use 'area'" in parameters
     assert "double_ = -40 (mV)" in parameters
     assert exported["awkward"].parameters["area"] == ("area_", 1.0)
     assert "phi_n = 3^((celsius - 22)/10)" in block(text, "PROCEDURE rates()")  # the gate's own q10
     assert "phi_gbar = 2^((celsius - 20)/10)" in block(text, "BREAKPOINT")  # the conductance's
     assert exported["na_markov"].parameters["gamma"] == ("gamma", 1.0)  # not reserved: kept
+    # nocmodl declares y0 for a STATE y: C's Bessel function y0, so the gate is renamed
+    assert "y_ (1)    : gate y (awkward.ionc:43); renamed: NMODL cannot use 'y'" in block(exported["functions"].text,
+                                                                                           "STATE")
+    assert exported["functions"].states == {"y": "functions.y_"}
 
 
 def test_export_is_deterministic() -> None:
@@ -208,6 +213,7 @@ def test_cli_never_overwrites_without_force(tmp_path: Path, capsys: pytest.Captu
     ("channel k {\n    ion k\n    gbar = 1 mS/cm2\n    gate n { alpha = 1 /ms / (1 - exp(-(v + 40 mV) / 10 mV)); beta = 1 /ms }\n}\n",
      "error[E401]: this rate is infinite at v = -40 mV"),
     ("channel hh { nonspecific; g = 1 mS/cm2; e = 0 mV }\n", "error[E206]: NEURON has a built-in mechanism 'hh'"),
+    ("channel area { nonspecific; g = 1 mS/cm2; e = 0 mV }\n", "error[E206]: NMODL reserves the name 'area'"),
     ("channel k { ion k\n", "error[E101]"),
 ])
 def test_cli_model_mistakes_are_diagnostics(text: str, expected: str, tmp_path: Path,
@@ -248,7 +254,7 @@ def library(exported: dict[str, Exported]) -> Any:
 
 @pytest.mark.neuron
 def test_exports_compile_without_warnings(library: Any) -> None:
-    assert set(LIBRARY) | {"awkward", "ca_leak"} == set(library.suffixes)
+    assert set(LIBRARY) | set(FIXTURES) == set(library.suffixes)
     assert library.warnings() == [], "\n".join(library.warnings())
 
 
@@ -279,7 +285,8 @@ CLAMP_CASES = {c.channel if not c.parameters else f"{c.channel} {c.parameters}":
     ClampCase("na_markov", 22.0, {"na": 50.0}), ClampCase("na_markov", 35.0, {"na": 50.0}, parameters={"epsilon": 0.5}),
     ClampCase("release", 6.3, concentrations={"cai": 1e-2}),
     ClampCase("awkward", 30.0, {"k": -90.0}), ClampCase("awkward", 15.0, {"k": -90.0}, parameters={"area": 8.0, "double": -45.0}),
-    ClampCase("ca_leak", 20.0, concentrations=CAI_1UM),
+    ClampCase("ca_leak", 20.0, concentrations=CAI_1UM), ClampCase("functions", 20.0),
+    ClampCase("functions", 20.0, parameters={"width": 7.0}),
 )}
 
 

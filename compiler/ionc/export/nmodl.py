@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -49,6 +49,7 @@ import sympy as sp
 from ionc.diagnostics import Code, fail
 from ionc.export.printer import NmodlName, NmodlPrinter, Statements, name, number
 from ionc.ir import lowered as low
+from ionc.ir import resolved as ir
 from ionc.source import Span
 from ionc.symbolic.derive import DerivedChannel, DerivedGate, GuardedRate
 from ionc.symbolic.ghk import efun
@@ -65,6 +66,9 @@ CONVERTED_UNITS = {"mS/cm2": ("S/cm2", CURRENT_SCALE), "uA/cm2": ("mA/cm2", CURR
 # Unit names a .mod file must define before using them (the others are nrnunits.lib's own).
 UNIT_DEFINITIONS = {"mV": "millivolt", "mA": "milliamp", "S": "siemens", "mM": "milli/liter", "um": "micron",
                     "nA": "nanoamp", "uS": "microsiemens", "uF": "microfarad", "nF": "nanofarad"}
+
+C_NAMES = frozenset({"y0", "y1", "j0", "j1"})  # C's Bessel functions: a STATE y would declare y0
+NEURON_IONS = ("na", "k", "ca")  # the ions NEURON defines, with their valences
 
 # NEURON's own mechanisms: a .mod file with one of these SUFFIXes would not load.
 NEURON_MECHANISMS = frozenset({
@@ -160,14 +164,23 @@ class Namer:
         self.used: set[str] = set(taken)
         self.renamed: dict[str, str] = {}
 
-    def model(self, text: str) -> str:
-        """A name from the model (a parameter, gate or state)."""
-        if text in RESERVED or text in self.used:
-            new = self.fresh(f"{text}_")
+    def model(self, text: str, state: bool = False) -> str:
+        """A name from the model (a parameter, gate or state). nocmodl gives each STATE x a
+        variable x0 (its initial value), which must be free too (and not C's y0 or j0)."""
+        def free(candidate: str) -> bool:
+            taken = candidate in RESERVED or candidate in self.used
+            return not taken and not (state and (f"{candidate}0" in self.used or f"{candidate}0" in C_NAMES))
+
+        new = text
+        if not free(text):
+            new, k = f"{text}_", 2
+            while not free(new):
+                new, k = f"{text}_{k}", k + 1
             self.renamed[text] = new
-            return new
-        self.used.add(text)
-        return text
+        self.used.add(new)
+        if state:
+            self.used.add(f"{new}0")
+        return new
 
     def fresh(self, stem: str) -> str:
         candidate, k = stem, 2
@@ -198,6 +211,7 @@ class _Context:
     assigned: list[Line] = field(default_factory=list)
     nonspecific: str | None = None  # the NONSPECIFIC_CURRENT
     uses_celsius: bool = False
+    valences: dict[str, int] = field(default_factory=dict)  # ion -> valence, for ions NEURON does not define
 
     def nmodl(self, expr: sp.Expr) -> sp.Expr:
         """An ionc expression over the .mod file's names (parameters scaled to NEURON's units)."""
@@ -258,15 +272,18 @@ def equation_text(span: Span) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def mechanism(derived: DerivedChannel, root: Path) -> Mechanism:
-    """The .mod file of one derived channel or pool, as a view for the template."""
+def mechanism(derived: DerivedChannel, root: Path, valences: Mapping[str, int] | None = None) -> Mechanism:
+    """The .mod file of one derived channel or pool, as a view for the template. `valences`
+    gives the valence of ions NEURON does not define itself (from the model's cells)."""
     channel = derived.channel
-    if channel.name in NEURON_MECHANISMS:
+    if channel.name in NEURON_MECHANISMS or channel.name in RESERVED:
         at = re.search(rf"\b{re.escape(channel.name)}\b", channel.span.text)
         span = channel.span.sub(at.start(), at.end()) if at else channel.span
-        raise fail(Code.E206, f"NEURON has a built-in mechanism '{channel.name}': a .mod file with that SUFFIX "
-                   "would not load", span, f"rename it, e.g. '{channel.name}_ionc'")
-    ctx = _Context(derived=derived, root=root, namer=Namer({"v", "celsius"}))
+        why = ("NEURON has a built-in mechanism" if channel.name in NEURON_MECHANISMS
+               else "NMODL reserves the name")
+        raise fail(Code.E206, f"{why} '{channel.name}': a .mod file with that SUFFIX would not load", span,
+                   f"rename it, e.g. '{channel.name}_ionc'")
+    ctx = _Context(derived=derived, root=root, namer=Namer({"v", "celsius"}), valences=dict(valences or {}))
     _names(ctx)
     parameters = [_parameter_line(ctx, p) for p in channel.parameters]
     states = _state_lines(ctx)
@@ -344,10 +361,11 @@ def _names(ctx: _Context) -> None:
         _, scale = CONVERTED_UNITS.get(parameter.unit, (parameter.unit, sp.Integer(1)))
         subs[parameter.symbol] = scale * name(namer.model(parameter.name))
     for gate in derived.gates:
-        subs[gate.gate.state] = name(f"{channel.ion}i") if channel.pool else name(namer.model(gate.gate.name))
+        subs[gate.gate.state] = (name(f"{channel.ion}i") if channel.pool
+                                 else name(namer.model(gate.gate.name, state=True)))
     if derived.kinetic is not None:
         for state, text in zip(derived.kinetic.states, derived.kinetic.kinetic.names, strict=True):
-            subs[state] = name(namer.model(text))
+            subs[state] = name(namer.model(text, state=True))
     # the q10 factors, each computed from celsius where it is used
     factors: list[tuple[sp.Symbol, str, sp.Expr]] = [(derived.phi, "phi", channel.q10)]
     for gate in derived.gates:
@@ -378,7 +396,7 @@ def _parameter_line(ctx: _Context, parameter: low.Parameter) -> Line:
     if unit != parameter.unit:
         note += f": ionc's {parameter.unit} / {scale}"
     if shown != parameter.name:
-        note += f"; renamed: '{parameter.name}' is reserved in NMODL"
+        note += f"; renamed: NMODL cannot use '{parameter.name}'"
     return Line(f"{shown} = {number(value)} ({nmodl_unit(unit)})", note)
 
 
@@ -399,12 +417,15 @@ def _state_lines(ctx: _Context) -> list[Line]:
             lines.append(Line(f"{state} (mM)", f"the pool's concentration ({ctx.where(gate.gate.span)})"))
         else:
             power = f", to the power {gate.gate.power}" if gate.gate.power != 1 else ""
-            lines.append(Line(f"{state} (1)", f"gate {gate.gate.name}{power} ({ctx.where(gate.gate.span)})"))
+            renamed = f"; renamed: NMODL cannot use '{gate.gate.name}'" if state != gate.gate.name else ""
+            lines.append(Line(f"{state} (1)", f"gate {gate.gate.name}{power} ({ctx.where(gate.gate.span)}){renamed}"))
     if derived.kinetic is not None:
         scheme = derived.kinetic.kinetic
-        for k, state in enumerate(scheme.states):
+        for k, (state, written) in enumerate(zip(scheme.states, scheme.names, strict=True)):
             kind = "open state" if k in scheme.open else "occupancy"
-            lines.append(Line(f"{ctx.text(ctx.subs[state])} (1)", f"{kind} ({ctx.where(scheme.span)})"))
+            text = ctx.text(ctx.subs[state])
+            renamed = f"; renamed: NMODL cannot use '{written}'" if text != written else ""
+            lines.append(Line(f"{text} (1)", f"{kind} {written} ({ctx.where(scheme.span)}){renamed}"))
     return lines
 
 
@@ -625,16 +646,23 @@ def _neuron_block(ctx: _Context) -> list[str]:
     own = ctx.derived.channel.ion or ""
     lines = [f"SUFFIX {ctx.derived.channel.name}"]
     for ion in sorted(set(ctx.reads) | set(ctx.writes), key=lambda i: (i != own, i)):
-        reads, writes = ctx.reads.get(ion, []), ctx.writes.get(ion, [])
+        reads, writes = _read_order(ion, ctx.reads.get(ion, [])), ctx.writes.get(ion, [])
         if not reads and not writes:
             continue
         text = f"USEION {ion}"
         text += f" READ {', '.join(reads)}" if reads else ""
         text += f" WRITE {', '.join(writes)}" if writes else ""
+        if ion not in NEURON_IONS and ion in ctx.valences:
+            text += f" VALENCE {ctx.valences[ion]}"
         lines.append(text)
     if ctx.nonspecific:
         lines.append(f"NONSPECIFIC_CURRENT {ctx.nonspecific}")
     return lines
+
+
+def _read_order(ion: str, reads: Sequence[str]) -> list[str]:
+    """e<ion> first, then i<ion>, then the concentrations: 'ena', 'ica', 'cai, cao'."""
+    return sorted(reads, key=lambda v: (v != f"e{ion}", v != f"i{ion}", v))
 
 
 def _assigned(ctx: _Context) -> list[Line]:
@@ -686,6 +714,10 @@ def _header(ctx: _Context) -> list[str]:
         lines.append(f"Temperature: {local.name} = {ctx.text(ctx.nmodl(value))} (a q10 factor; celsius in degC).")
     if not ctx.factors and not channel.pool:
         lines.append("Temperature: no q10 factor.")
+    unknown = [ion for ion in (set(ctx.reads) | set(ctx.writes)) - set(NEURON_IONS) - set(ctx.valences) if ion]
+    if unknown:
+        lines.append(f"Valence: the model gives none for ion {', '.join(sorted(unknown))}: add VALENCE to its USEION "
+                     "line.")
     if channel.pool:
         lines += ["Update: cnexp, exact with the current frozen over the step (ionc's update); initial state:",
                   f"{channel.ion}i is the cell's inside concentration (as ionc starts a pool), not the pool's",
@@ -740,9 +772,9 @@ def render(view: Mechanism) -> str:
     return _template().render(m=view, version=__version__)
 
 
-def export_channel(derived: DerivedChannel, root: Path) -> Exported:
+def export_channel(derived: DerivedChannel, root: Path, valences: Mapping[str, int] | None = None) -> Exported:
     """The .mod text of one derived channel or pool; `root` is where source paths are cited from."""
-    view = mechanism(derived, root)
+    view = mechanism(derived, root, valences)
     return Exported(suffix=view.suffix, text=render(view), parameters=view.parameter_names, states=view.state_names,
                     reads=view.reads)
 
@@ -766,6 +798,23 @@ def export_file(path: Path, names: Sequence[str] | None = None) -> list[Exported
         raise fail(Code.E204, f"{path} declares no channel or pool to export", None)
     derived = derive_channels(channels)
     root = Path(path).resolve().parent
-    return [export_channel(derived[c.name.text], root) for c in channels]
+    valences = _valences(model)
+    return [export_channel(derived[c.name.text], root, valences) for c in channels]
+
+
+def _valences(model: ir.Model) -> dict[str, int]:
+    """Each ion's valence: ionc's own ions', and those the model's cells declare."""
+    from ionc.lower import base_lowerer
+    from ionc.sema.ions import KNOWN_IONS
+    from ionc.symbolic.bridge import constant_value
+
+    valences = {ion: defaults.valence for ion, defaults in KNOWN_IONS.items()}
+    lowerer = base_lowerer()
+    for cell in model.cells:
+        for block in cell.ions:
+            given = next((a.value for a in block.body if a.name.text == "valence"), None)
+            if given is not None:
+                valences[block.ion.text] = int(constant_value(given, lowerer))
+    return valences
 
 

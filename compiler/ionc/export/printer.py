@@ -67,7 +67,7 @@ class NmodlPrinter(StrPrinter):
         return number(float(expr))
 
     def _print_Pi(self, expr: sp.Expr) -> str:
-        return "PI"
+        return number(float(sp.pi))  # NEURON 9's nocmodl has no PI unless a UNITS block defines it
 
     def _print_Exp1(self, expr: sp.Expr) -> str:
         return "exp(1)"
