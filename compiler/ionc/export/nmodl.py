@@ -460,8 +460,9 @@ def _gate_rates(ctx: _Context, gate: DerivedGate, body: Statements) -> None:
     ctx.inf[gate.gate.state], ctx.tau[gate.gate.state] = inf_name, tau_name
     phi = {ctx.derived.phi: ctx.subs[ctx.derived.phi]}
     inf, tau = sp.sympify(gate.inf).xreplace(phi), sp.sympify(gate.tau).xreplace(phi)
+    pool = ctx.derived.channel.pool
     body.blank()
-    body.comment(f"gate {gate.gate.name} ({ctx.where(gate.gate.span)})")
+    body.comment(f"{'the pool' if pool else 'gate ' + gate.gate.name} ({ctx.where(gate.gate.span)})")
     for rate in gate.rates:
         label = rate.rate.label
         if label == "ode":  # x' = A x + B, linear in x: inf = -B/A and tau = -1/A
@@ -483,8 +484,9 @@ def _gate_rates(ctx: _Context, gate: DerivedGate, body: Statements) -> None:
         body.assign(inf_name, ctx.nmodl(inf))
     if tau not in written:
         body.assign(tau_name, ctx.nmodl(tau))
-    ctx.computed(inf_name, "1", f"steady state of {gate.gate.name}")
-    ctx.computed(tau_name, "ms", f"time constant of {gate.gate.name}" + (", q10 included" if tau not in written else ""))
+    scaled = bool(ctx.nmodl(tau).free_symbols & set(ctx.factors))  # a q10 factor in tau
+    ctx.computed(inf_name, "mM" if pool else "1", f"steady state of {gate.gate.name}")
+    ctx.computed(tau_name, "ms", f"time constant of {gate.gate.name}" + (", q10 included" if scaled else ""))
 
 
 def _guarded(ctx: _Context, body: Statements, variable: str, rate: GuardedRate) -> None:
