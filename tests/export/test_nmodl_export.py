@@ -53,7 +53,7 @@ SPIKE_TOL_MS = 0.05  # issue 6: spike times within 0.05 ms at the same dt (measu
 DT_MS = 0.025
 EXIT_MODEL_ERROR = 2
 
-FIXTURES = ("awkward", "ca_leak", "functions")
+FIXTURES = ("awkward", "ca_leak", "functions", "ghk_k")
 LIBRARY = ("bk", "cad", "cat", "cs_a", "cs_k", "cs_na", "hh_k", "hh_na", "hva", "ih", "kv31", "leak", "ms_ca",
            "ms_kca", "ms_km", "ms_kv", "ms_na", "na_markov", "release", "sk", "tm_k", "tm_na")
 
@@ -176,6 +176,8 @@ def test_reserved_names_are_renamed_and_said_so(exported: dict[str, Exported]) -
     assert "y_ (1)    : gate y (awkward.ionc:43); renamed: NMODL cannot use 'y'" in block(exported["functions"].text,
                                                                                            "STATE")
     assert exported["functions"].states == {"y": "functions.y_"}
+    ghk = exported["ghk_k"].text  # a parameter named like the GHK function: the function is renamed
+    assert "efun = 2 (1)" in block(ghk, "PARAMETER") and "FUNCTION efun2(x)" in ghk and "efun2(xi)" in ghk
 
 
 def test_export_is_deterministic() -> None:
@@ -286,7 +288,7 @@ CLAMP_CASES = {c.channel if not c.parameters else f"{c.channel} {c.parameters}":
     ClampCase("release", 6.3, concentrations={"cai": 1e-2}),
     ClampCase("awkward", 30.0, {"k": -90.0}), ClampCase("awkward", 15.0, {"k": -90.0}, parameters={"area": 8.0, "double": -45.0}),
     ClampCase("ca_leak", 20.0, concentrations=CAI_1UM), ClampCase("functions", 20.0),
-    ClampCase("functions", 20.0, parameters={"width": 7.0}),
+    ClampCase("functions", 20.0, parameters={"width": 7.0}), ClampCase("ghk_k", 25.0),
 )}
 
 

@@ -285,6 +285,9 @@ def mechanism(derived: DerivedChannel, root: Path, valences: Mapping[str, int] |
                    f"rename it, e.g. '{channel.name}_ionc'")
     ctx = _Context(derived=derived, root=root, namer=Namer({"v", "celsius"}), valences=dict(valences or {}))
     _names(ctx)
+    uses_efun = channel.ghk is not None and channel.ghk.has(efun)
+    if uses_efun:  # named before any block prints a call to it
+        ctx.printer.functions["efun"] = ctx.namer.fresh("efun")
     parameters = [_parameter_line(ctx, p) for p in channel.parameters]
     states = _state_lines(ctx)
     rates = _rates_procedure(ctx)
@@ -292,7 +295,7 @@ def mechanism(derived: DerivedChannel, root: Path, valences: Mapping[str, int] |
     kinetic = _kinetic(ctx, rates)
     breakpoint = _breakpoint(ctx, derivative, kinetic)
     initial = _initial(ctx, rates, kinetic)
-    functions = [_efun_function(ctx)] if channel.ghk is not None and channel.ghk.has(efun) else []
+    functions = [_efun_function(ctx)] if uses_efun else []
     return Mechanism(
         suffix=channel.name,
         title=f"{channel.name}: exported by ionc from {ctx.where(channel.span).rsplit(':', 1)[0]}",
@@ -628,8 +631,7 @@ def _initial(ctx: _Context, rates: Block, kinetic: Block | None) -> Block:
 
 
 def _efun_function(ctx: _Context) -> Block:
-    function = ctx.namer.fresh("efun")
-    ctx.printer.functions["efun"] = function
+    function = ctx.printer.functions["efun"]
     return Block(name=function, signature=f"{function}(x)", lines=[
         ": x/(1 - exp(-x)): the GHK flux's 0/0 at v = 0, where its limit is 1",
         ": (below |x| = 1e-4 its series, exact to rounding: the next term is x^4/720)",
