@@ -19,9 +19,10 @@ What a .mod file holds:
   cites the model line it comes from.
 * BREAKPOINT: SOLVE states METHOD cnexp (gates, pools) or SOLVE scheme METHOD
   sparse (kinetic schemes), then i = g (v - e) (or the GHK flux) in mA/cm2.
-* DERIVATIVE: x' = (xinf - x)/xtau per gate (cnexp is then exactly ionc's
-  update, x + (1 - exp(-dt/tau)) (inf - x) with v frozen); a pool's or an ODE
-  gate's own equation when it is written as one.
+* DERIVATIVE: x' = (xinf - x)/xtau per gate and pool (cnexp is then exactly
+  ionc's update, x + (1 - exp(-dt/tau)) (inf - x) with v frozen); an equation
+  written as x' = A x + B becomes inf = -B/A, tau = -1/A, as ionc derives it
+  (nocmodl's cnexp cannot read every expression: `^` for one).
 * KINETIC: one `~ A <-> B (phi*rate_A_B, phi*rate_B_A)` per reaction, and
   CONSERVE (the occupancies sum to 1).
 * INITIAL: gates at their steady state at v; a scheme at its steady state
@@ -96,7 +97,6 @@ v dt celsius secondorder PI
 """.split())
 
 
-
 # ---------------------------------------------------------------- the view the template lays out
 
 
@@ -162,7 +162,6 @@ class Namer:
 
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self.used: set[str] = set(taken)
-        self.renamed: dict[str, str] = {}
 
     def model(self, text: str, state: bool = False) -> str:
         """A name from the model (a parameter, gate or state). nocmodl gives each STATE x a
@@ -176,7 +175,6 @@ class Namer:
             new, k = f"{text}_", 2
             while not free(new):
                 new, k = f"{text}_{k}", k + 1
-            self.renamed[text] = new
         self.used.add(new)
         if state:
             self.used.add(f"{new}0")
@@ -560,6 +558,8 @@ def _breakpoint(ctx: _Context, derivative: Block | None, kinetic: Block | None) 
         return ctx.block(Block(name="BREAKPOINT"), body, after=len(body.lines))
     solves = len(body.lines)
     current = ctx.namer.fresh("i")
+    written = (channel.ghk if channel.ghk is not None else channel.conductance * (V - channel.reversal))
+    assert sp.expand(written * _open_fraction(derived) - derived.current) == 0, "the current is the derived one"
     if channel.ghk is not None:
         flux = channel.ghk / CURRENT_SCALE * _open_fraction(derived)
         arguments = {f.args[0] for f in sp.preorder_traversal(flux) if isinstance(f, efun)}
@@ -578,7 +578,7 @@ def _breakpoint(ctx: _Context, derivative: Block | None, kinetic: Block | None) 
         conductance = ctx.namer.fresh("g")
         body.comment("ionc's i = gbar (open fraction) (v - e) is in uA/cm2; here it is in mA/cm2 (S/cm2 times mV)")
         body.assign(conductance, ctx.nmodl(channel.conductance / CURRENT_SCALE * _open_fraction(derived)))
-        driving = ctx.text(ctx.nmodl(V - channel.reversal))
+        driving = body.text(ctx.nmodl(V - channel.reversal))
         body.lines.append(f"{current} = {conductance}*({driving})")
         ctx.computed(conductance, "S/cm2", "the channel's conductance density")
         ctx.computed(current, "mA/cm2", "the channel's current density")
