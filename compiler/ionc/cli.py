@@ -1,4 +1,4 @@
-"""The `ionc` command: check, compile, run, show, plot, export.
+"""The `ionc` command: check, compile, run, show, plot, export, verify.
 
 A mistake in a model file prints a diagnostic (file:line:col, the line, a
 caret) and exits with status 2; never a Python traceback.
@@ -86,6 +86,27 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--channel", action="append", default=[], metavar="NAME",
                         help="export only this channel or pool (repeatable)")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    verify = commands.add_parser("verify", help="clamp each channel in ionc and in NEURON and compare the currents",
+                                 description="Export each channel of FILE to NMODL, run the same voltage-clamp "
+                                 "battery (activation, inactivation, deactivation, a ramp) and a current step (the "
+                                 "channel with a leak) in ionc and in NEURON (in a subprocess) and print the "
+                                 "largest difference of the currents (of v) as a fraction of each protocol's "
+                                 "peak: PASS within 1%. Exit 0 when everything "
+                                 "passes, 1 on a mismatch, 2 on a model error.")
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--against", required=True, metavar="neuron|FILE.mod",
+                        help="neuron (the NMODL export) or a .mod file whose SUFFIX is the channel's name and "
+                        "whose RANGE parameters are named as ionc's export names them")
+    verify.add_argument("--channel", action="append", default=[], metavar="NAME",
+                        help="verify only this channel (repeatable)")
+    verify.add_argument("--temperature", default=f"{DEFAULT_CARD_CELSIUS}degC",
+                        help=f"the temperature, with its unit (default {DEFAULT_CARD_CELSIUS}degC)")
+    verify.add_argument("--reversal", action="append", default=[], metavar="ION=VALUE",
+                        help="a reversal potential, e.g. --reversal na=55mV "
+                        f"(default NEURON's: {', '.join(f'{k} {v:g} mV' for k, v in DEFAULT_REVERSALS_MV.items())})")
+    verify.add_argument("--cai", default=DEFAULT_CARD_CAI,
+                        help=f"the inside calcium concentration, with its unit (default {DEFAULT_CARD_CAI})")
     return parser
 
 
@@ -99,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_MODEL_ERROR
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "check": _check, "compile": _compile, "run": _run, "show": _show, "plot": _plot, "export": _export,
+        "verify": _verify,
     }
     try:
         return handlers[args.command](args)
@@ -243,6 +265,49 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: cannot write {error.filename or args.output}: {error.strerror}", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """`ionc verify FILE --against neuron|FILE.mod`: the clamp battery in ionc and in NEURON."""
+    from ionc.clamp import parse_assignment, parse_value
+    from ionc.verify import VerifyError, verify_file
+
+    against: Path | None = None
+    if args.against != "neuron":
+        against = Path(args.against)
+        if against.suffix != ".mod":
+            print(f"error: --against {args.against}: use 'neuron' or a .mod file", file=sys.stderr)
+            return EXIT_MODEL_ERROR
+        if not against.is_file():
+            print(f"error: {against}: no such file", file=sys.stderr)
+            return EXIT_MODEL_ERROR
+    kelvin = parse_value("--temperature", args.temperature, "K")
+    if kelvin <= 0:
+        print(f"error: --temperature {args.temperature} is not above absolute zero", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    reversals = dict(DEFAULT_REVERSALS_MV)
+    reversals.update(parse_assignment("--reversal", text, "mV") for text in args.reversal)
+    cai = parse_value("--cai", args.cai, "mM")
+    if cai < 0:
+        print(f"error: --cai {args.cai} is negative: a concentration is 0 or more", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    try:
+        report = verify_file(args.file, args.channel or None, against=against, celsius=kelvin - 273.15,
+                             reversals=reversals, concentrations={"cai": cai})
+    except ImportError:
+        print("error: ionc verify needs NEURON (pip install neuron)", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    except (VerifyError, UnicodeDecodeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    print(report.table())
+    if not report.rows:
+        print("nothing to verify")
+    failed = sorted({f"{r.channel} {r.protocol}" for r in report.rows if not r.passed})
+    if failed:
+        print(f"FAIL: {', '.join(failed)}")
+        return 1
     return 0
 
 
