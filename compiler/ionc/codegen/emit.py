@@ -140,7 +140,7 @@ def _implicit_step(nodes: int, method: str, stimuli: list[StimulusView], active:
     return lines
 
 
-def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: list[GateGroup], nodes: int,
+def _work_arrays(views: list[ChannelView], work_pools: dict[str, WorkPool], groups: list[GateGroup], nodes: int,
                  ) -> list[str]:
     """Lines made once before the time loop: every array the loop computes into."""
     lines = [f"i_membrane, g_membrane, diagonal, rhs = np.empty((4, batch, {nodes}), dtype=DTYPE)"]
@@ -151,7 +151,7 @@ def _work_arrays(views: list[ChannelView], pools: dict[str, WorkPool], groups: l
             lines.append(_unpack(list(view.buffers), f"np.empty(({len(view.buffers)}, batch, {view.size}), dtype=DTYPE)"))
     for view in views:
         lines += list(view.kinetic_setup)
-    for key, pool in pools.items():
+    for key, pool in work_pools.items():
         size = next(v.size for v in views if v.name == key or (not v.nodes and not key))
         if pool.names():
             lines.append(_unpack(pool.names(), f"np.empty(({pool.size}, batch, {size}), dtype=DTYPE)"))
@@ -625,7 +625,7 @@ def module_view(
     cell = simulation.cell
     disc = cell.morphology
     temporaries = Temporaries()
-    pools: dict[str, WorkPool] = {}
+    work_pools: dict[str, WorkPool] = {}  # work arrays per node set (not concentration pools)
     origin = simulation.source
     parameters = _cell_parameters(cell, origin)
     views = []
@@ -659,7 +659,7 @@ def module_view(
         segment = np.concatenate([np.full(s.size, k) for k, s in enumerate(node_sets)])[order]
         index = "" if nodes[name].size == disc.n else f"[:, NODES_{name}]"
         # channels on every node share work arrays; one on some nodes has its own
-        pool = pools.setdefault("" if not index else name, WorkPool("" if not index else f"_{name}"))
+        pool = work_pools.setdefault("" if not index else name, WorkPool("" if not index else f"_{name}"))
         derived, gathers = channels[name], tuple[str, ...]()
         own = sorted(per_node_names & free_names(derived))
         if index and own:  # on some nodes: per-node values gathered to its nodes, under its own names
@@ -711,6 +711,7 @@ def module_view(
     v_sites, records, reports = _v_sites(
         [_record_view(r, disc, nodes) for r in simulation.records], [_report_view(r, disc) for r in simulation.reports]
     )
+    gate_groups = _gate_groups(views)
     return ModuleView(
         title=f"{cell.name}: simulation {simulation.name}",
         version=version,
@@ -737,8 +738,8 @@ def module_view(
         passive_setup=_passive_setup([(v, as_read[v.name]) for v in views if v.passive], disc.n),
         implicit_step=_implicit_step(
             disc.n, simulation.method, stimuli, any(not v.passive for v in views), any(v.passive for v in views)),
-        work_arrays=_work_arrays(views, pools, _gate_groups(views), disc.n),
-        gate_groups=_gate_groups(views),
+        work_arrays=_work_arrays(views, work_pools, gate_groups, disc.n),
+        gate_groups=gate_groups,
         segments=segments,
         per_node_parameters=per_node,
         channel_nodes=[(name, [int(i) for i in idx]) for name, idx in nodes.items() if idx.size != disc.n],
