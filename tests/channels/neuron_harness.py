@@ -48,12 +48,7 @@ returns, and the section it built is deleted. Import only after
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,12 +56,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ionc.export import neuron as neuron_build
 from neuron_reference import DIAMETER_UM, neuron_globals  # the shared soma geometry and NEURON settings guard
 
 NMODL_DIR = Path(__file__).resolve().parent / "nmodl"
-CACHE_PREFIX = "ionc-nrn-channels-"
-BUILD_LOG = "nrnivmodl.log"
-BUILD_TIMEOUT_S = 600
 
 HOLDING_MV = -90.0
 COMMANDS_MV = tuple(float(c) for c in range(-100, 50, 10))  # -100, -90, ..., +40
@@ -118,65 +111,15 @@ def state_names(suffix: str, nmodl_dir: Path = NMODL_DIR) -> tuple[str, ...]:
     raise KeyError(f"no mechanism {suffix!r} in {nmodl_dir}")
 
 
-def library_key(files: Sequence[Path]) -> str:
-    """Hash of the .mod names and contents and of NEURON's version: a new key, a new build."""
-    import neuron
-
-    digest = hashlib.sha256(f"neuron {neuron.__version__}\n".encode())
-    for mod in files:
-        digest.update(mod.name.encode() + b"\0" + mod.read_bytes() + b"\0")
-    return digest.hexdigest()[:20]
-
-
 def build_library(nmodl_dir: Path = NMODL_DIR) -> Library:
-    """Compile nmodl_dir with nrnivmodl unless the cache already holds this exact set."""
+    """Compile nmodl_dir with nrnivmodl unless the cache already holds this exact set (the
+    package's builder: `ionc.export.neuron.build`, keyed by the files' names and contents)."""
     files = mod_files(nmodl_dir)
     if not files:
         raise FileNotFoundError(f"no .mod files in {nmodl_dir}")
-    root = Path(tempfile.gettempdir())
-    final = root / (CACHE_PREFIX + library_key(files))
-    if not final.is_dir():
-        _build_into(final, files)
-    return _library_at(final, files)
-
-
-def _build_into(final: Path, files: Sequence[Path]) -> None:
-    """Build in a fresh private directory, then rename it to `final` (atomic on one filesystem)."""
-    work = Path(tempfile.mkdtemp(prefix=final.name + ".build-", dir=final.parent))
-    try:
-        for mod in files:
-            shutil.copy2(mod, work / mod.name)
-        done = subprocess.run(
-            ["nrnivmodl", *[mod.name for mod in files]], cwd=work, capture_output=True, text=True,
-            timeout=BUILD_TIMEOUT_S,
-        )
-        log = done.stdout + done.stderr
-        (work / BUILD_LOG).write_text(log)
-        if done.returncode != 0 or _find_dll(work) is None:
-            raise RuntimeError(f"nrnivmodl failed (exit {done.returncode}) in {work}:\n{log}")
-        try:
-            os.rename(work, final)
-        except OSError:
-            if not final.is_dir():  # not a lost race: a real failure
-                raise
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
-
-
-def _find_dll(directory: Path) -> Path | None:
-    found = sorted(directory.glob("*/libnrnmech.so")) + sorted(directory.glob("*/.libs/libnrnmech.so"))
-    return found[0] if found else None
-
-
-def _library_at(directory: Path, files: Sequence[Path]) -> Library:
-    dll = _find_dll(directory)
-    if dll is None:
-        raise RuntimeError(f"{directory} holds no libnrnmech.so")
-    return Library(
-        directory=directory, dll=dll, log=(directory / BUILD_LOG).read_text(),
-        mechanisms=tuple(sorted(suffix_of(mod) for mod in files)),
-    )
+    compiled = neuron_build.build({mod.name: mod.read_text() for mod in files})
+    return Library(directory=compiled.directory, dll=compiled.library, log=compiled.log,
+                   mechanisms=compiled.suffixes)
 
 
 def load_library(nmodl_dir: Path = NMODL_DIR) -> Library:

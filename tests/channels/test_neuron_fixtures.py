@@ -26,6 +26,7 @@ from pathlib import Path
 import neuron_harness as nh
 import numpy as np
 import pytest
+from ionc.export import neuron as neuron_build
 
 pytestmark = pytest.mark.neuron
 
@@ -270,13 +271,10 @@ def test_neuron_globals_are_restored(channel_library: nh.Library) -> None:
     assert h.cvode.active() == 0
 
 
-def test_cache_key_follows_the_contents(tmp_path: Path) -> None:
+def test_cache_key_follows_the_contents() -> None:
     pytest.importorskip("neuron")
-    copies = []
-    for mod in nh.mod_files()[:2]:
-        copy = tmp_path / mod.name
-        copy.write_bytes(mod.read_bytes())
-        copies.append(copy)
-    assert nh.library_key(copies) == nh.library_key(nh.mod_files()[:2])
-    copies[0].write_text(copies[0].read_text() + "\n: edited\n")
-    assert nh.library_key(copies) != nh.library_key(nh.mod_files()[:2])
+    texts = {mod.name: mod.read_text() for mod in nh.mod_files()[:2]}
+    assert neuron_build.cache_key(dict(texts)) == neuron_build.cache_key(texts)
+    first = next(iter(texts))
+    assert neuron_build.cache_key({**texts, first: texts[first] + "\n: edited\n"}) != neuron_build.cache_key(texts)
+    assert neuron_build.cache_key({f"renamed_{first}": texts[first]}) != neuron_build.cache_key({first: texts[first]})

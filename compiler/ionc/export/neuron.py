@@ -87,15 +87,10 @@ _loaded: dict[Path, Build] = {}
 
 def build(files: Mapping[str, str] | Sequence[Exported], root: Path | None = None) -> Build:
     """Compile .mod texts (file name -> text, or exported mechanisms) unless already compiled."""
-    import neuron
-
     texts = files if isinstance(files, Mapping) else {f"{e.suffix}.mod": e.text for e in files}
     if not texts:
         raise ValueError("nothing to compile")
-    digest = hashlib.sha256(f"neuron {neuron.__version__}\n".encode())
-    for name in sorted(texts):
-        digest.update(name.encode() + b"\0" + texts[name].encode() + b"\0")
-    final = Path(root or tempfile.gettempdir()) / (CACHE_PREFIX + digest.hexdigest()[:20])
+    final = Path(root or tempfile.gettempdir()) / (CACHE_PREFIX + cache_key(texts))
     if not final.is_dir():
         _build_into(final, texts)
     library = _find_library(final)
@@ -103,6 +98,16 @@ def build(files: Mapping[str, str] | Sequence[Exported], root: Path | None = Non
         raise RuntimeError(f"{final} holds no libnrnmech.so")
     suffixes = tuple(sorted(_suffix(text) for text in texts.values()))
     return Build(directory=final, library=library, log=(final / BUILD_LOG).read_text(), suffixes=suffixes)
+
+
+def cache_key(texts: Mapping[str, str]) -> str:
+    """Hash of the .mod names and contents and of NEURON's version: a new key, a new build."""
+    import neuron
+
+    digest = hashlib.sha256(f"neuron {neuron.__version__}\n".encode())
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name].encode() + b"\0")
+    return digest.hexdigest()[:20]
 
 
 def _suffix(text: str) -> str:
