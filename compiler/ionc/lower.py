@@ -226,7 +226,7 @@ def lay_out(cell: ir.CellDef) -> Discretization:
 def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
     lowerer = base_lowerer()
     values = cell_values(cell, lowerer)
-    ions = [_regional(lower_ion(block, lowerer), block, cell) for block in cell.ions]
+    ions = [lower_ion(block, lowerer, cell) for block in cell.ions]
     regional = {block.ion.text for block in cell.ions if block.regions}  # its reversal is per node
     return low.Cell(
         name=cell.name.text,
@@ -235,35 +235,28 @@ def lower_cell(cell: ir.CellDef, channels: dict[str, low.Channel]) -> low.Cell:
         v_init=values["v_init"],
         ra=values["ra"],
         reversals=tuple((r.ion.text, constant_value(r.value, lowerer)) for r in cell.reversals)
-        + tuple((ion.name, value) for ion, value in ions if value is not None and ion.name not in regional),
-        ions=tuple(ion for ion, _ in ions),
+        + tuple((ion.name, ion.fixed) for ion in ions if ion.fixed is not None and ion.name not in regional),
+        ions=tuple(ions),
         morphology=lower_morphology(cell, values["ra"], values["cm"], lowerer),
         placements=tuple(_placement(cell, i, channels[i.channel.name.text], lowerer) for i in cell.inserts),
     )
 
 
-def lower_ion(block: syn.IonBlock, lowerer: Lowerer) -> tuple[low.Ion, float | None]:
-    """An ion block: the ion, and its reversal potential (mV) when it is a fixed value."""
+def lower_ion(block: syn.IonBlock, lowerer: Lowerer, cell: ir.CellDef) -> low.Ion:
+    """An ion block: valence, concentrations, reversal policy (and the value when fixed), regions."""
     name = block.ion.text
     attrs = {a.name.text: a.value for a in block.body}
     defaults = KNOWN_IONS.get(name)
     valence = int(constant_value(attrs["valence"], lowerer)) if "valence" in attrs else defaults.valence  # type: ignore[union-attr]
     inside, outside = (_concentration(block, side, attrs, defaults, lowerer) for side in ("inside", "outside"))
-    policy = attrs.get("reversal")
-    if policy is None or (isinstance(policy, syn.Name) and policy.id == "none"):
-        return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="none"), None
-    if isinstance(policy, syn.Name) and policy.id == "nernst":
-        return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="nernst"), None
-    fixed = constant_value(policy, lowerer)
-    return low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="fixed"), fixed
-
-
-def _regional(lowered: tuple[low.Ion, float | None], block: syn.IonBlock, cell: ir.CellDef
-              ) -> tuple[low.Ion, float | None]:
-    """An ion block with its fixed reversal kept and, for `ion X on REGIONS`, its regions."""
-    ion, fixed = lowered
     regions = expand_regions(cell, tuple(r.text for r in block.regions)) if block.regions else ()
-    return dataclasses.replace(ion, regions=regions, fixed=fixed), fixed
+    ion = low.Ion(name=name, valence=valence, inside=inside, outside=outside, reversal="none", regions=regions)
+    policy = attrs.get("reversal")
+    if isinstance(policy, syn.Name):  # nernst or none
+        return dataclasses.replace(ion, reversal=policy.id)
+    if policy is None:
+        return ion
+    return dataclasses.replace(ion, reversal="fixed", fixed=constant_value(policy, lowerer))
 
 
 def _concentration(block: syn.IonBlock, side: str, attrs: dict[str, syn.Expr], defaults: IonDefaults | None,

@@ -33,12 +33,12 @@ def _ions_text(cell: ir.CellDef) -> str:
         lines.append(f"  {reversal.ion.text}: reversal fixed at {constant_value(reversal.value, lowerer):g} mV")
     declared = {r.ion.text for r in cell.reversals}
     for block in cell.ions:
-        ion, fixed = lower_ion(block, lowerer)
+        ion = lower_ion(block, lowerer, cell)
         declared.add(ion.name)
         policy = {
             "nernst": "reversal by Nernst, RT/zF ln(outside/inside) at the cell's temperature",
             "none": "no reversal potential (only GHK fluxes may carry it)",
-        }.get(ion.reversal, f"reversal fixed at {fixed} mV")
+        }.get(ion.reversal, f"reversal fixed at {ion.fixed} mV")
         lines.append(f"  {ion.name}: valence {ion.valence}, inside {ion.inside:g} mM, outside {ion.outside:g} mM; "
                      f"{policy}")
     for insert in cell.inserts:

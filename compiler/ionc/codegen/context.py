@@ -65,6 +65,11 @@ class ChannelView:
         text = "\n".join(lines)
         return tuple(name for name in self.inputs if re.search(rf"\b{re.escape(name)}\b", text))
 
+    def gathers_of(self, lines: tuple[str, ...]) -> tuple[str, ...]:
+        """The gathers a block needs: those of the per-node values (`out=cai_<channel>`) it reads."""
+        text = "\n".join(lines)
+        return tuple(g for g in self.gathers if re.search(rf"\b{g.rsplit('out=', 1)[1].rstrip(')')}\b", text))
+
     def fused_block(self, lines: tuple[str, ...], *, store: bool = False, sum_current: bool = False) -> list[str]:
         """`lines` at node k of the fused loop: load what they read, run them, store the states.
 

@@ -316,9 +316,7 @@ def _pool_lines(views: list[ChannelView], channels: dict[str, DerivedChannel], p
                 writes.append(f"{ion}i[:, NODES_{view.name}] = {state}" if view.nodes
                               else f"np.copyto({ion}i, {state})  # pool {view.name}")
         if ion in nernst:
-            factor = _nernst_factor(cell, ion)
-            writes += [f"np.divide({ion}o, {ion}i, out=e_{ion})  # Nernst again, with the new {ion}i",
-                       f"np.log(e_{ion}, out=e_{ion})", f"e_{ion} *= {factor!r} * T"]
+            writes.append(f"np.copyto(e_{ion}, {_nernst(cell, ion)})  # Nernst again, with the new {ion}i")
     return currents, writes
 
 
@@ -337,11 +335,13 @@ def _cell_ions(cell: low.Cell) -> list[str]:
     return list(dict.fromkeys([*KNOWN_IONS, *(ion.name for ion in cell.ions)]))
 
 
-def _nernst_factor(cell: low.Cell, ion: str) -> float:
-    """RT/(zF) per kelvin, in mV/K, with the cell's valence for the ion (ionc's if undeclared)."""
+def _nernst(cell: low.Cell, ion: str) -> str:
+    """RT/(zF) ln(outside/inside) in mV, as code, with the cell's valence for the ion (ionc's
+    if undeclared): the one expression every Nernst potential of a module is computed with."""
     declared = {i.name: i.valence for i in cell.ions}
     valence = declared.get(ion) or KNOWN_IONS[ion].valence
-    return 1000 * float(GAS_CONSTANT) / (valence * float(FARADAY))
+    factor = 1000 * float(GAS_CONSTANT) / (valence * float(FARADAY))  # mV/K
+    return f"{factor!r} * T * np.log({ion}o / {ion}i)"
 
 
 def _regional_ion(cell: low.Cell, disc: Discretization, ion: str, origin: str
@@ -381,9 +381,8 @@ def _regional_ion(cell: low.Cell, disc: Discretization, ion: str, origin: str
         f"e_{ion} = np.hstack(np.broadcast_arrays(np.nan, {', '.join(parts['reversal'])})){spread}",
     ]
     if nernst:
-        factor = _nernst_factor(cell, ion)
         lines += [f"_nernst_{ion} = np.isin(SEGMENT_ion_{ion}, {nernst})  # the nodes whose e_{ion} is Nernst's",
-                  f"np.copyto(e_{ion}, {factor!r} * T * np.log({ion}o / {ion}i), where=_nernst_{ion})"]
+                  f"np.copyto(e_{ion}, {_nernst(cell, ion)}, where=_nernst_{ion})"]
     return parameters, lines, [int(k) for k in segment]
 
 
@@ -391,8 +390,7 @@ def _regional_nernst_again(cell: low.Cell, ion: str) -> list[str]:
     """After a pool step: Nernst again, where the ion's reversal follows its concentrations."""
     if not any(i.name == ion and i.reversal == "nernst" for i in cell.ions):
         return []
-    factor = _nernst_factor(cell, ion)
-    return [f"np.copyto(e_{ion}, {factor!r} * T * np.log({ion}o / {ion}i), where=_nernst_{ion})"]
+    return [f"np.copyto(e_{ion}, {_nernst(cell, ion)}, where=_nernst_{ion})"]
 
 
 def _ion_parameters(cell: low.Cell, reads: set[str], origin: str, regional: set[str]
@@ -416,8 +414,7 @@ def _ion_parameters(cell: low.Cell, reads: set[str], origin: str, regional: set[
         parameters += [ParameterView(f"ion.{name}.inside", f"{name}i", inside, "mM", origin),
                        ParameterView(f"ion.{name}.outside", f"{name}o", outside, "mM", origin)]
         if ion is not None and name in nernst:
-            factor = _nernst_factor(cell, name)
-            lines.append(f"e_{name} = {factor!r} * T * np.log({name}o / {name}i)  # Nernst: RT/zF ln(co/ci), mV")
+            lines.append(f"e_{name} = {_nernst(cell, name)}  # Nernst: RT/zF ln(co/ci), mV")
     return parameters, lines
 
 
