@@ -220,6 +220,7 @@ for _dimension, _name in (
     (RATE / VOLTAGE, "/ms/mV"),
     (VOLTAGE / TIME, "mV/ms"),
     (RATE / CONCENTRATION, "/ms/mM"),
+    (CONCENTRATION / TIME, "mM/ms"),  # a pool's equation
     (CHARGE / AMOUNT, "C/mol"),
     (ENERGY / AMOUNT / TEMPERATURE, "J/mol/K"),
 ):
