@@ -25,6 +25,10 @@ Measured with the numpy backend; the four batches take about 12 s.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +113,19 @@ def test_hh_is_type_two() -> None:
     assert 40.0 < lowest < 60.0, f"lowest sustained rate {lowest:.2f} Hz"
     assert fine.rates[first] == pytest.approx(lowest)
     assert np.all(fine.rates[:first] == 0.0)
+
+
+@pytest.mark.slow
+def test_the_command_line_sweep_gives_the_same_rates(tmp_path: Path) -> None:
+    """The batches above go through run_simulation, which `ionc run --sweep` calls: the same
+    spikes from the command line, for three amplitudes around HH's rheobase."""
+    sweep = "stim.amplitude=0.06:0.065nA:3"
+    out = tmp_path / "sweep.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "compiler")}
+    done = subprocess.run([sys.executable, "-m", "ionc", "run", str(HH), "--sweep", sweep, "--json", str(out)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    cli = json.loads(out.read_text())["spikes"]["v@soma"]
+    api = run_simulation(HH, sweeps=[sweep])[0]["spikes"]["v@soma"]
+    assert [steady_rate(s) for s in cli] == [steady_rate(s) for s in api]
+    assert [len(s) for s in cli] == [len(s) for s in api] and sum(len(s) for s in cli) > 0
