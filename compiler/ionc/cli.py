@@ -107,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
                         f"(default NEURON's: {', '.join(f'{k} {v:g} mV' for k, v in DEFAULT_REVERSALS_MV.items())})")
     verify.add_argument("--cai", default=DEFAULT_CARD_CAI,
                         help=f"the inside calcium concentration, with its unit (default {DEFAULT_CARD_CAI})")
+    import_ = commands.add_parser("import", help="translate an NMODL (.mod) or NeuroML2 (.nml) channel into ionc",
+                                  description="Translate the channels of an NMODL (.mod) or NeuroML2 (.nml) file "
+                                  "into an ionc model file. What cannot be carried over is named, with its line.")
+    import_.add_argument("file", type=Path, metavar="FILE.mod|FILE.nml")
+    import_.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.ionc")
+    import_.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+    from ionc.batch.command import add_sweep_parser
+
+    add_sweep_parser(commands)
     return parser
 
 
@@ -120,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_MODEL_ERROR
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "check": _check, "compile": _compile, "run": _run, "show": _show, "plot": _plot, "export": _export,
-        "verify": _verify,
+        "verify": _verify, "import": _import, "sweep": _sweep,
     }
     try:
         return handlers[args.command](args)
@@ -309,6 +319,31 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"FAIL: {', '.join(failed)}")
         return 1
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """`ionc import FILE.mod|FILE.nml -o FILE.ionc`: a channel from another simulator, in ionc."""
+    from ionc.importer import SUFFIXES, translate_file
+
+    if args.file.suffix not in SUFFIXES:
+        print(f"error: {args.file}: import reads {' or '.join(SUFFIXES)} files", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    if args.output.exists() and not args.force:
+        print(f"error: {args.output} exists; use --force to overwrite it", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    translation = translate_file(args.file)
+    for note in translation.notes:
+        print(f"note: {note}", file=sys.stderr)
+    args.output.write_text(translation.text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    """`ionc sweep MODEL --param NAME=LO:HI:N ... --out TABLE`: see ionc.batch."""
+    from ionc.batch.command import run_sweep
+
+    return run_sweep(args)
 
 
 if __name__ == "__main__":
