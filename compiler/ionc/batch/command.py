@@ -46,7 +46,8 @@ def add_sweep_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     sweep.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, metavar="B",
                        help=f"parameter sets per vectorized run (default {DEFAULT_BATCH})")
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="start a local Dask cluster of N worker processes (0: run every batch in this process)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use an existing Dask cluster")
     sweep.add_argument("--retries", type=int, default=DEFAULT_RETRIES,
                        help=f"reruns of a batch whose worker failed or was lost (default {DEFAULT_RETRIES})")
@@ -74,11 +75,10 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
-    for option, value in (("--batch-size", args.batch_size), ("--workers", args.workers), ("--random", args.random)):
-        if value is not None and value < 1:
-            raise fail(Code.E500, f"{option} must be at least 1 (got {value})", None)
-    if args.retries < 0:
-        raise fail(Code.E500, f"--retries must be 0 or more (got {args.retries})", None)
+    for option, value, least in (("--batch-size", args.batch_size, 1), ("--random", args.random, 1),
+                                 ("--workers", args.workers, 0), ("--retries", args.retries, 0)):
+        if value is not None and value < least:
+            raise fail(Code.E500, f"{option} must be at least {least} (got {value})", None)
 
 
 def _compile(args: argparse.Namespace) -> tuple[str, ModuleType]:
@@ -116,8 +116,8 @@ def _target(args: argparse.Namespace, batches: int) -> Target:
     calls hold the GIL, so threads would wait on each other); one batch runs in this process."""
     if args.scheduler:
         return Target("scheduler", address=args.scheduler)
-    if args.workers:
-        return Target("cluster", workers=args.workers)
+    if args.workers is not None:
+        return Target("cluster", workers=args.workers) if args.workers else Target("process")
     cores = min(local_cores(), batches)
     return Target("cluster", workers=cores) if cores > 1 else Target("process")
 

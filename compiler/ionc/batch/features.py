@@ -68,8 +68,9 @@ def plan_columns(features: Sequence[str], traces: Sequence[str], velocities: Seq
     for feature in features:
         sources = velocities if feature == "velocity" else sites
         if not sources:
-            needed = "a 'report velocity' in its simulation" if feature == "velocity" else "v recorded somewhere"
-            raise fail(Code.E500, f"--features {feature}: the model has no {needed}", None)
+            what = "reports no velocity" if feature == "velocity" else "records no v"
+            hint = "add 'report velocity from LOCATION to LOCATION' to the simulation" if feature == "velocity" else None
+            raise fail(Code.E500, f"--features {feature}: the simulation {what}", None, hint)
         stem = FEATURES[feature][0]
         for source in sources:
             suffix = "" if len(sources) == 1 else "@" + source.removeprefix("v@")
