@@ -1,0 +1,206 @@
+"""From executed NMODL blocks to ionc channels: currents, gates, q10 factors.
+
+Each current the mechanism writes (USEION ... WRITE ix, NONSPECIFIC_CURRENT)
+becomes one channel. Its BREAKPOINT value must be ohmic, `G * (v - E)`
+(checked with sympy: linear in v); G's factors that are STATEs are the gates
+with their powers, the rest must be one PARAMETER (the conductance, ionc's
+`gbar`). E is the ion's reversal potential (`ion X`) or the channel's `e`.
+
+Each gate's equation `x' = f` must be linear in x, `f = A x + B`; it is
+written as rates (`alpha = B`, `beta = -A - B`) when that is shorter than
+`inf = -B/A`, `tau = -1/A` (NEURON's hh: `minf = a/(a+b)`,
+`mtau = 1/(q10 (a+b))` are the rates `q10 a`, `q10 b`). A factor
+`Q^((celsius - T)/10)` common to the rates (or dividing tau) becomes ionc's
+`q10 = Q at T degC`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from ionc.diagnostics import Code, fail
+from ionc.importer import nmodl_ast as ast
+from ionc.importer.nmodl_eval import Outcome
+from ionc.importer.nmodl_values import (
+    Let,
+    SympyBuilder,
+    Value,
+    from_sympy,
+    is_opaque,
+    lets_in,
+    symbol,
+)
+from ionc.source import Span
+
+CELSIUS = symbol("celsius")
+V = symbol("v")
+
+
+@dataclass(frozen=True, slots=True)
+class Q10:
+    factor: Fraction  # Q
+    reference: Fraction  # T, degC
+    source: Span | None  # where the .mod file computes it, if it names it
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    state: str
+    power: int
+    form: str  # "rates" (alpha, beta) or "steady" (inf, tau)
+    first: Value  # alpha or inf
+    second: Value  # beta or tau
+    q10: Q10 | None
+    span: Span  # the x' = ... equation
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    name: str
+    current: str  # the NMODL current, ina
+    current_span: Span
+    assignment: Span  # where BREAKPOINT assigns it
+    ion: str | None  # None: nonspecific
+    conductance: ast.Declaration  # the PARAMETER that is ionc's gbar
+    reversal: Value | None  # None: the cell's reversal of the ion
+    gates: tuple[Gate, ...]
+    q10: Q10 | None  # the same factor in every gate, written once
+
+
+def channel_names(suffix: str, currents: list[tuple[str | None, str]]) -> list[str]:
+    """One channel per current: SUFFIX alone, or SUFFIX_ion / SUFFIX_<current without its i>."""
+    if len(currents) == 1:
+        return [suffix]
+    return [f"{suffix}_{ion}" if ion else f"{suffix}_{name.removeprefix('i') or name}" for ion, name in currents]
+
+
+def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.Module,
+                    outcome: Outcome, span: Span) -> Channel:
+    value = outcome.assigned.get(name)
+    if value is None:
+        raise fail(Code.E204, f"BREAKPOINT does not assign the current '{name}'", span)
+    current = SympyBuilder().build(value)
+    assignment = value.span if isinstance(value, Let) else span
+    states = {d.name for d in module.declared("STATE")}
+    conductance, reversal = _ohmic(current, name, span)
+    powers, coefficient = _split_gates(conductance, states)
+    parameter = _conductance_parameter(coefficient, module, name, span)
+    order = [d.name for d in module.declared("STATE")]
+    gates = tuple(_gate(state, powers[state], module, outcome, span) for state in order if state in powers)
+    shared = _shared_q10(gates)
+    if shared is not None:
+        gates = tuple(Gate(g.state, g.power, g.form, g.first, g.second, None, g.span) for g in gates)
+    return Channel(channel_name, name, span, assignment, ion, parameter, _reversal(reversal, ion), gates, shared)
+
+
+def _ohmic(current: sp.Expr, name: str, span: Span) -> tuple[sp.Expr, sp.Expr]:
+    slope = sp.diff(current, V)
+    if slope == 0 or V in slope.free_symbols:
+        raise fail(Code.E205, f"'{name}' = {current} is not of the form g * (v - e)", span,
+                   "ionc imports ohmic currents; GHK currents are not translated yet")
+    reversal = sp.cancel(-current.subs(V, 0) / slope)
+    return slope, reversal
+
+
+def _split_gates(conductance: sp.Expr, states: set[str]) -> tuple[dict[str, int], sp.Expr]:
+    powers: dict[str, int] = {}
+    rest = sp.Integer(1)
+    for factor in sp.Mul.make_args(conductance):
+        base, exponent = factor.as_base_exp()
+        if isinstance(base, sp.Symbol) and base.name in states and exponent.is_Integer and exponent > 0:
+            powers[base.name] = powers.get(base.name, 0) + int(exponent)
+        else:
+            rest = rest * factor
+    return powers, rest
+
+
+def _conductance_parameter(coefficient: sp.Expr, module: ast.Module, name: str, span: Span) -> ast.Declaration:
+    parameters = {d.name: d for d in module.declared("PARAMETER") if d.value is not None}
+    if isinstance(coefficient, sp.Symbol) and coefficient.name in parameters:
+        return parameters[coefficient.name]
+    raise fail(Code.E205, f"the conductance of '{name}' is {coefficient}, not one PARAMETER", span,
+               "ionc's channels have one conductance parameter, gbar, times their gates")
+
+
+def _reversal(reversal: sp.Expr, ion: str | None) -> Value | None:
+    if ion is not None and reversal == symbol(f"e{ion}"):
+        return None
+    return from_sympy(reversal, {})
+
+
+def _gate(state: str, power: int, module: ast.Module, outcome: Outcome, span: Span) -> Gate:
+    if state not in outcome.derivatives:
+        raise fail(Code.E204, f"the current reads the STATE '{state}', but no {state}' = ... is solved", span)
+    value, equation = outcome.derivatives[state]
+    lets: dict[sp.Symbol, Let] = {}
+    opaque = frozenset(let.ident for let in lets_in(value) if is_opaque(let))
+    rate = SympyBuilder(opaque, lets).build(value)
+    x = symbol(state)
+    slope, offset = sp.diff(rate, x), rate.subs(x, 0)
+    others = {s.name for s in (slope.free_symbols | offset.free_symbols)} & {d.name for d in module.declared("STATE")}
+    if x in slope.free_symbols or others:
+        raise fail(Code.E400, f"{state}' is not linear in {state} with rates of v alone, "
+                   "so it is not an ionc gate", equation)
+    return _best_form(state, power, slope, offset, lets, equation)
+
+
+def _best_form(state: str, power: int, slope: sp.Expr, offset: sp.Expr, lets: dict[sp.Symbol, Let],
+               span: Span) -> Gate:
+    alpha, beta = sp.cancel(offset), sp.cancel(-slope - offset)
+    inf, tau = _simplest(-offset / slope), _simplest(-1 / slope)
+    rates = sp.count_ops(alpha) + sp.count_ops(beta) < sp.count_ops(inf) + sp.count_ops(tau)
+    if rates:
+        q10 = _common_q10((alpha, beta), lets, 1)
+        if q10 is not None:
+            alpha, beta = alpha / q10[1], beta / q10[1]
+    else:
+        q10 = _common_q10((tau,), lets, -1)
+        if q10 is not None:
+            tau = tau * q10[1]
+    first, second = (alpha, beta) if rates else (inf, tau)
+    return Gate(state, power, "rates" if rates else "steady", from_sympy(first, lets), from_sympy(second, lets),
+                None if q10 is None else q10[0], span)
+
+
+def _simplest(expr: sp.Expr) -> sp.Expr:
+    cancelled = sp.cancel(expr)
+    return cancelled if sp.count_ops(cancelled) < sp.count_ops(expr) else expr
+
+
+def _common_q10(rates: tuple[sp.Expr, ...], lets: dict[sp.Symbol, Let], sign: int) -> tuple[Q10, sp.Expr] | None:
+    """A factor Q^((celsius - T)/10) (to the power `sign`) of every expression, and that factor."""
+    for factor in sp.Mul.make_args(rates[0]):
+        base, exponent = factor.as_base_exp()
+        if exponent != sign:
+            continue
+        q10 = _as_q10(base, lets)
+        if q10 is not None and all(_has_factor(rate, factor) for rate in rates):
+            return q10, factor
+    return None
+
+
+def _has_factor(expr: sp.Expr, factor: sp.Expr) -> bool:
+    return factor in sp.Mul.make_args(expr)
+
+
+def _as_q10(candidate: sp.Expr, lets: dict[sp.Symbol, Let]) -> Q10 | None:
+    let = lets.get(candidate) if isinstance(candidate, sp.Symbol) else None
+    expr = SympyBuilder().build(let.value) if let is not None else candidate
+    if not isinstance(expr, sp.Pow) or not expr.base.is_Rational or expr.base <= 0:
+        return None
+    exponent = sp.expand(expr.exp)
+    if sp.diff(exponent, CELSIUS) != sp.Rational(1, 10) or exponent.free_symbols != {CELSIUS}:
+        return None
+    reference = -exponent.subs(CELSIUS, 0) * 10
+    return Q10(Fraction(int(expr.base.p), int(expr.base.q)), Fraction(int(reference.p), int(reference.q)),
+               None if let is None else let.span)
+
+
+def _shared_q10(gates: tuple[Gate, ...]) -> Q10 | None:
+    factors = {(g.q10.factor, g.q10.reference) if g.q10 else None for g in gates}
+    if len(factors) != 1 or None in factors:
+        return None
+    return gates[0].q10

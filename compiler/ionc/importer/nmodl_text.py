@@ -1,0 +1,186 @@
+"""The ionc file an import writes: a header, then one channel per current.
+
+Every line that comes from the .mod file cites it (file:line); the notes on
+what was dropped or replaced are repeated in the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ionc.diagnostics import Code, fail
+from ionc.importer import nmodl_ast as ast
+from ionc.importer.nmodl_channels import Q10, Channel, Gate
+from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit
+from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Op, Sym, Value
+from ionc.importer.nmodl_write import Writer, number_text
+
+# ionc keywords and built-in names an NMODL variable may be called: renamed NAME_
+_IONC_WORDS = frozenset({
+    "and", "as", "at", "cell", "channel", "else", "every", "from", "gate", "group", "if", "import",
+    "insert", "ion", "kinetic", "morphology", "nonspecific", "of", "off", "on", "open", "or", "pool",
+    "q10", "record", "report", "reversal", "section", "simulation", "soma", "stimulus", "tables",
+    "then", "to", "t", "T", "F", "R", "pi", "dt", "gbar", "g", "e", "pbar", "alpha", "beta", "inf", "tau",
+    "exponential", "sigmoid", "exp_linear",
+})
+_INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Context:
+    module: ast.Module
+    filename: str
+    channels: tuple[Channel, ...]
+    notes: list[str]
+
+    def cite(self, line: int) -> str:
+        return f"{self.filename}:{line}"
+
+
+def render_file(context: Context) -> str:
+    writer = Writer(_unit_table(context.module), _rename)
+    parts = [_header(context)]
+    parts += [_channel(channel, context, writer) for channel in context.channels]
+    return "\n\n".join(parts) + "\n"
+
+
+def _rename(name: str) -> str:
+    return f"{name}_" if name in _IONC_WORDS or name.startswith("_") else name
+
+
+def _unit_table(module: ast.Module) -> _UnitLookup:
+    units = _UnitLookup({"v": MV, "celsius": NUMBER})
+    for ion in module.ions:
+        units.update({f"e{ion.ion}": MV, f"{ion.ion}i": MM, f"{ion.ion}o": MM})
+    for declaration in module.declarations:
+        if declaration.name in units or declaration.unit is None:
+            units.setdefault(declaration.name, NUMBER)
+            continue
+        unit = parse_nmodl_unit(declaration.unit)
+        if unit is None:
+            raise fail(Code.E300, f"unit '{declaration.unit}' of '{declaration.name}' has no ionc counterpart",
+                       declaration.span)
+        units[declaration.name] = unit
+    return units
+
+
+class _UnitLookup(dict[str, UnitMap]):
+    """Units by name; a name without a declaration is a plain number (NMODL's default)."""
+
+    def __call__(self, name: str) -> UnitMap:
+        return self.get(name, NUMBER)
+
+
+def _header(context: Context) -> str:
+    module = context.module
+    lines = [f"Translated from {context.filename} by `ionc import`."]
+    if module.title:
+        lines += ["", f"TITLE {module.title}"]
+    for comment in module.comments:
+        lines += [""] + [line.rstrip() for line in comment.strip("\n").splitlines()]
+    if len(context.channels) > 1:
+        names = ", ".join(f"{c.name} ({c.current})" for c in context.channels)
+        lines += ["", f"{context.filename}'s mechanism {module.suffix.text if module.suffix else ''} writes "
+                  f"{len(context.channels)} currents; an ionc channel carries one, so it is split into "
+                  f"{names}: each named after its ion (a nonspecific current without gates is the leak) and "
+                  "with the gates its current uses."]
+    if context.notes:
+        lines += ["", "Notes:"] + [f"- {note}" for note in context.notes]
+    return "\n".join(f"# {line}".rstrip() for line in lines)
+
+
+def _channel(channel: Channel, context: Context, writer: Writer) -> str:
+    lines = [f"channel {channel.name} {{",
+             f"{_INDENT}# {_one_line(channel.assignment.text)} ({context.cite(channel.assignment.line)})"]
+    lines.append(f"{_INDENT}ion {channel.ion}" if channel.ion else f"{_INDENT}nonspecific")
+    gbar = channel.conductance
+    name = "gbar" if channel.gates else "g"
+    lines.append(f"{_INDENT}{name} = {_declared(gbar, writer)}    # {gbar.name} ({context.cite(gbar.span.line)})")
+    if channel.reversal is not None:
+        lines.append(f"{_INDENT}e = {_reversal(channel.reversal, context, writer)}")
+    lines += [f"{_INDENT}{line}" for line in _parameters(channel, context, writer)]
+    if channel.q10 is not None:
+        lines.append(f"{_INDENT}{_q10(channel.q10, context)}")
+    for gate in channel.gates:
+        lines += [f"{_INDENT}{line}" for line in _gate(gate, context, writer)]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _reversal(value: Value, context: Context, writer: Writer) -> str:
+    """A PARAMETER as its value (ionc's e is a parameter itself), else the expression."""
+    declaration = _parameter(value, context.module)
+    if declaration is None:
+        return writer.write(value, MV)
+    return f"{_declared(declaration, writer)}    # {declaration.name} ({context.cite(declaration.span.line)})"
+
+
+def _parameter(value: Value, module: ast.Module) -> ast.Declaration | None:
+    if not isinstance(value, Sym):
+        return None
+    return next((d for d in module.declared("PARAMETER") if d.name == value.name), None)
+
+
+def _declared(declaration: ast.Declaration, writer: Writer) -> str:
+    if declaration.value is None:
+        raise fail(Code.E204, f"PARAMETER '{declaration.name}' has no value", declaration.span)
+    value = declaration.value.value
+    unit = writer.unit_of(declaration.name)
+    text = number_text(abs(value)) + ("" if unit.is_number else f" {unit.ionc_text()}")
+    return f"-{text}" if value < 0 else text
+
+
+def _parameters(channel: Channel, context: Context, writer: Writer) -> list[str]:
+    """The PARAMETERs and CONSTANTs the channel's expressions read, in declaration order."""
+    read: set[str] = set()
+    for gate in channel.gates:
+        _names(gate.first, read)
+        _names(gate.second, read)
+    if channel.reversal is not None and _parameter(channel.reversal, context.module) is None:
+        _names(channel.reversal, read)
+    return [f"{_rename(d.name)} = {_declared(d, writer)}    # {context.cite(d.span.line)}"
+            for d in context.module.declarations
+            if d.name in read and d.block in ("PARAMETER", "CONSTANT") and d.name not in ("v", "celsius")]
+
+
+def _names(value: Value, found: set[str]) -> None:
+    if isinstance(value, Sym):
+        found.add(value.name)
+    elif isinstance(value, Let):
+        _names(value.value, found)
+    elif isinstance(value, Op):
+        _names(value.left, found)
+        _names(value.right, found)
+    elif isinstance(value, Neg | Not):
+        _names(value.operand, found)
+    elif isinstance(value, Apply):
+        for arg in value.args:
+            _names(arg, found)
+    elif isinstance(value, Cond):
+        for part in (value.condition, value.then, value.otherwise):
+            _names(part, found)
+
+
+def _q10(q10: Q10, context: Context) -> str:
+    line = f"q10 = {number_text(q10.factor)} at {number_text(q10.reference)} degC"
+    if q10.source is None:
+        return line
+    return f"{line}    # {_one_line(q10.source.text)} ({context.cite(q10.source.line)})"
+
+
+def _gate(gate: Gate, context: Context, writer: Writer) -> list[str]:
+    power = f" ^ {gate.power}" if gate.power != 1 else ""
+    lines = [f"gate {gate.state}{power} {{    # {gate.state}' ({context.cite(gate.span.line)})"]
+    if gate.q10 is not None:
+        lines.append(f"{_INDENT}{_q10(gate.q10, context)}")
+    if gate.form == "rates":
+        lines.append(f"{_INDENT}alpha = {writer.write(gate.first, PER_MS)}")
+        lines.append(f"{_INDENT}beta = {writer.write(gate.second, PER_MS)}")
+    else:
+        lines.append(f"{_INDENT}inf = {writer.write(gate.first, NUMBER)}")
+        lines.append(f"{_INDENT}tau = {writer.write(gate.second, MS)}")
+    return lines + ["}"]
