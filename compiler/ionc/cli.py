@@ -76,11 +76,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="the inside calcium concentration, with its unit, e.g. --cai 1uM (default NEURON's "
                       f"{DEFAULT_CARD_CAI}); gates that read cai are also drawn against it, from 1 nM to 100 uM")
 
-    export = commands.add_parser("export", help="write each channel and pool as a NEURON .mod file",
+    export = commands.add_parser("export", help="write each channel as a NEURON .mod file or NeuroML2",
                                  description="Write one NMODL (.mod) file per channel and pool of FILE (its "
-                                 "imports included), from the equations ionc derives for them.")
+                                 "imports included), or one NeuroML2 document per channel (NAME.channel.nml) "
+                                 "and per cell (NAME.cell.nml), from the equations ionc derives for them.")
     export.add_argument("file", type=Path)
-    export.add_argument("--to", choices=("nmodl",), required=True, help="the format (nmodl: NEURON's .mod files)")
+    export.add_argument("--to", choices=("nmodl", "neuroml"), required=True,
+                        help="the format (nmodl: NEURON's .mod files; neuroml: NeuroML2 .nml documents)")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
                         help="the directory to write into (made if missing)")
     export.add_argument("--channel", action="append", default=[], metavar="NAME",
@@ -254,14 +256,22 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """`ionc export FILE --to nmodl -o DIR`: one .mod file per channel and pool."""
-    from ionc.export.nmodl import export_file
-
+    """`ionc export FILE --to nmodl|neuroml -o DIR`: one .mod file per channel and pool, or
+    one NeuroML2 document per channel and cell (what it cannot write, it says)."""
     if args.output.exists() and not args.output.is_dir():
         print(f"error: -o {args.output} is a file, not a directory", file=sys.stderr)
         return EXIT_MODEL_ERROR
-    exported = export_file(args.file, args.channel or None)
-    targets = [(args.output / f"{e.suffix}.mod", e.text) for e in exported]
+    if args.to == "neuroml":
+        from ionc.export.neuroml import export_file as export_neuroml
+
+        written = export_neuroml(args.file, args.channel or None)
+        targets = [(args.output / d.filename, d.text) for d in written.documents]
+        for note in written.notes:
+            print(f"note: {note}", file=sys.stderr)
+    else:
+        from ionc.export.nmodl import export_file
+
+        targets = [(args.output / f"{e.suffix}.mod", e.text) for e in export_file(args.file, args.channel or None)]
     existing = [path for path, _ in targets if path.exists()]
     if existing and not args.force:
         print(f"error: {', '.join(map(str, existing))} exist{'s' if len(existing) == 1 else ''}; "
