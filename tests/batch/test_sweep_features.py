@@ -91,6 +91,8 @@ def test_sets_whose_run_stops_get_its_error_and_the_others_their_features(tmp_pa
     (["--features", "velocity"], "--features velocity: the simulation reports no velocity"),
     (["--features", "spikes"], "--features: unknown feature 'spikes'"),
     (["--random", "0"], "--random must be at least 1"),
+    (["--scheduler", "nonsense://host:1"], "--scheduler nonsense://host:1: cannot reach the Dask scheduler"),
+    (["--param", "stim.amplitude=0:0.1nA:2"], "--param stim.amplitude is given twice"),
 ])
 def test_option_mistakes_are_one_clear_message_and_exit_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str) -> None:

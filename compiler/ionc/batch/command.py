@@ -12,13 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from ionc.batch.execute import Batch, BatchFailed, BatchResult, Target, execute, local_cores
+from ionc.batch.execute import Batch, BatchFailed, BatchResult, Target, connect, local_cores
 from ionc.batch.features import DEFAULT_FEATURES, FEATURES, Column, parse_features, plan_columns
 from ionc.batch.plan import Plan, grid_plan, parse_axis, random_plan
 from ionc.batch.table import build_table, check_output, write_table
 from ionc.diagnostics import Code, fail
 
-DEFAULT_BATCH = 1000  # members per vectorized run: large enough that numpy's per-call cost is small
+# A batch's recordings stay in memory while it runs (each v trace twice): the default batch is as
+# large as this allows, up to MAX_BATCH members (hh_point's 50 ms: 10,000 sets in 0.5 s, one batch).
+BATCH_BYTES = 512 * 2**20
+MAX_BATCH = 10_000
 DEFAULT_RETRIES = 3
 EXIT_RUN_ERROR = 3
 
@@ -43,8 +46,9 @@ def add_sweep_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     sweep.add_argument("--simulation", help="which simulation (default: the first)")
     sweep.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
                        help="a fixed override with units, e.g. --set duration=20ms")
-    sweep.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, metavar="B",
-                       help=f"parameter sets per vectorized run (default {DEFAULT_BATCH})")
+    sweep.add_argument("--batch-size", type=int, metavar="B",
+                       help=f"parameter sets per vectorized run (default: as many as {BATCH_BYTES // 2**20} MiB of "
+                       f"recordings hold, at most {MAX_BATCH})")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
                        help="start a local Dask cluster of N worker processes (0: run every batch in this process)")
@@ -60,8 +64,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     check_output(args.out, args.force)
     source, module = _compile(args)
     plan = _plan(args, module.PARAMETER_UNITS)
-    columns = _columns(module, features)
-    batches = _batches(plan, args.batch_size)
+    probe = module.simulate({})  # what a simulation records is known for sure only from its output
+    columns = plan_columns(features, list(probe["traces"]), list(probe["velocity"]))
+    batches = _batches(plan, args.batch_size or _default_batch_size(probe))
     started = time.perf_counter()
     try:
         values, errors = _run(source, batches, columns, _target(args, len(batches)), args)
@@ -99,11 +104,10 @@ def _plan(args: argparse.Namespace, units: dict[str, str]) -> Plan:
     return grid_plan(axes) if args.random is None else random_plan(axes, args.random, args.seed)
 
 
-def _columns(module: ModuleType, features: Sequence[str]) -> tuple[Column, ...]:
-    """The feature columns, from the traces and reports of one run at the model's own values
-    (what a simulation records is known for sure only from its output)."""
-    probe = module.simulate({})
-    return plan_columns(features, list(probe["traces"]), list(probe["velocity"]))
+def _default_batch_size(probe: dict[str, Any]) -> int:
+    """As many members as BATCH_BYTES of recordings hold (a one-member run's traces show their size)."""
+    member_bytes = 2 * sum(trace.nbytes for trace in probe["traces"].values())
+    return max(1, min(MAX_BATCH, BATCH_BYTES // max(member_bytes, 1)))
 
 
 def _batches(plan: Plan, size: int) -> list[Batch]:
@@ -112,8 +116,9 @@ def _batches(plan: Plan, size: int) -> list[Batch]:
 
 
 def _target(args: argparse.Namespace, batches: int) -> Target:
-    """--scheduler, --workers, or by default one worker process per core (numpy's many small
-    calls hold the GIL, so threads would wait on each other); one batch runs in this process."""
+    """--scheduler, --workers, or by default: a sweep of one batch in this process (no cluster to
+    start: about 2 s saved), more batches on one worker process per core (numpy's many small
+    calls hold the GIL, so threads would wait on each other)."""
     if args.scheduler:
         return Target("scheduler", address=args.scheduler)
     if args.workers is not None:
@@ -131,7 +136,8 @@ def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], targe
     values = {c.name: np.zeros(total, np.int64 if c.integer else float) for c in columns}
     errors = [""] * total
 
-    with tqdm(total=total, unit="set", file=sys.stderr, disable=args.quiet, smoothing=0.1) as progress:
+    with connect(target) as run, tqdm(total=total, unit="set", file=sys.stderr, disable=args.quiet,
+                                      smoothing=0.1) as progress:
         def done(result: BatchResult) -> None:
             size = len(result.errors)
             for name, column in result.values.items():
@@ -139,7 +145,7 @@ def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], targe
             errors[result.start:result.start + size] = result.errors
             progress.update(size)
 
-        execute(source, batches, columns, target, args.retries, done)
+        run(source, batches, columns, args.retries, done)
     return values, errors
 
 

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -107,22 +108,37 @@ def _simulate(module: ModuleType, parameters: Mapping[str, np.ndarray],
     return joined, first[1] + second[1]
 
 
-def execute(source: str, batches: Sequence[Batch], columns: Sequence[Column], target: Target,
-            retries: int, done: Callable[[BatchResult], None]) -> None:
-    """Run every batch on `target`, calling `done` with each result as it arrives."""
+Done = Callable[[BatchResult], None]
+Runner = Callable[[str, Sequence[Batch], Sequence[Column], int, Done], None]
+
+
+@contextmanager
+def connect(target: Target) -> Iterator[Runner]:
+    """A runner of batches on `target`, connected (a cluster started or reached) before it is given:
+    run(source, batches, columns, retries, done) calls `done` with each result as it arrives."""
     if target.kind == "process":
-        for batch in batches:
-            done(run_batch(source, batch, columns))
+        yield _run_here
         return
+    with _client(target) as client:
+        yield partial(_run_on, client)
+
+
+def _run_here(source: str, batches: Sequence[Batch], columns: Sequence[Column], retries: int, done: Done) -> None:
+    for batch in batches:
+        done(run_batch(source, batch, columns))
+
+
+def _run_on(client: Any, source: str, batches: Sequence[Batch], columns: Sequence[Column], retries: int,
+            done: Done) -> None:
     from distributed import as_completed
 
-    with _client(target) as client:
-        shipped = client.scatter(source, broadcast=True, hash=False)
-        futures = [client.submit(run_batch, shipped, batch, columns, retries=retries, pure=False,
-                                 key=f"ionc-sweep-{source_digest(source)}-{batch.number}") for batch in batches]
-        for future in as_completed(futures):
-            done(_result(future))
-            future.release()  # its rows are copied out: the cluster may forget them
+    shipped = client.scatter(source, broadcast=True, hash=False)
+    digest = source_digest(source)
+    futures = [client.submit(run_batch, shipped, batch, columns, retries=retries, pure=False,
+                             key=f"ionc-sweep-{digest}-{batch.number}") for batch in batches]
+    for future in as_completed(futures):
+        done(_result(future))
+        future.release()  # its rows are copied out: the cluster may forget them
 
 
 def _result(future: Any) -> BatchResult:

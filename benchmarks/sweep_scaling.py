@@ -1,0 +1,103 @@
+"""How `ionc sweep` scales: parameter sets per second for one process and 1, 2 local Dask workers.
+
+    PYTHONPATH=compiler python3 benchmarks/sweep_scaling.py [--points 10000] [--duration 50ms] [--repeats 3]
+
+The sweep is hh_point (models/cells/hh_point.ionc, crank_nicolson, dt 0.025 ms)
+over stimulus amplitude x Na conductance, a square grid of about --points sets,
+run through the real command line (`python -m ionc sweep`, a fresh process each
+time) in these ways:
+
+* single process, one batch: every set in one vectorized `simulate` (--workers 0
+  --batch-size N), the fastest a single core can do;
+* single process, batches of 1000 (--workers 0): the batching alone;
+* --workers 1 and --workers 2: a LocalCluster of that many single-threaded
+  worker processes, batches of 1000.
+
+Two rates are printed: "run", the sets over the time the command itself
+reports for its batches (from connecting to the cluster to the last row,
+the cluster's start included), and "command", the sets over the whole process
+(Python start, imports, the cached compile, the probe run, writing Parquet).
+Each is the best of --repeats. The machine's load average is printed before
+and after, as the cores may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HH_POINT = ROOT / "models" / "cells" / "hh_point.ionc"
+SUMMARY = re.compile(r"; ([0-9.e+-]+) s, ")
+
+
+@dataclass(frozen=True)
+class Way:
+    label: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Timing:
+    run_s: float
+    command_s: float
+
+
+def ways(points: int) -> list[Way]:
+    return [
+        Way("single process, one batch", ("--workers", "0", "--batch-size", str(points))),
+        Way("single process, batches of 1000", ("--workers", "0", "--batch-size", "1000")),
+        Way("--workers 1 (LocalCluster)", ("--workers", "1", "--batch-size", "1000")),
+        Way("--workers 2 (LocalCluster)", ("--workers", "2", "--batch-size", "1000")),
+    ]
+
+
+def run_once(way: Way, side: int, duration: str, folder: Path) -> Timing:
+    out = folder / "table.parquet"
+    command = [sys.executable, "-m", "ionc", "sweep", str(HH_POINT), "--param", f"stim.amplitude=0:0.3nA:{side}",
+               "--param", f"hh_na.gbar=60:200mS/cm2:{side}", "--set", f"duration={duration}", "--quiet", "--force",
+               "--out", str(out), *way.options]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "compiler"))
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    command_s = time.perf_counter() - started
+    found = SUMMARY.search(result.stdout)
+    if found is None:
+        raise RuntimeError(f"no summary line in: {result.stdout!r} {result.stderr!r}")
+    return Timing(float(found.group(1)), command_s)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=10_000)
+    parser.add_argument("--duration", default="50ms", help="the simulated time, with its unit (default 50ms)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    side = round(math.sqrt(args.points))
+    sets = side * side
+    print(f"hh_point, {sets} sets ({side} x {side}), {args.duration} at dt 0.025 ms; "
+          f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        run_once(ways(sets)[0], side, args.duration, Path(folder))  # warms the compile cache
+        rows = [(way, [run_once(way, side, args.duration, Path(folder)) for _ in range(args.repeats)])
+                for way in ways(sets)]
+    base = sets / min(t.run_s for t in rows[0][1])
+    print(f"{'way':34} {'run sets/s':>11} {'vs one batch':>13} {'command sets/s':>15} {'run s':>7} {'command s':>10}")
+    for way, timings in rows:
+        run_s, command_s = min(t.run_s for t in timings), min(t.command_s for t in timings)
+        print(f"{way.label:34} {sets / run_s:11.0f} {sets / run_s / base:13.2f} {sets / command_s:15.0f} "
+              f"{run_s:7.2f} {command_s:10.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
