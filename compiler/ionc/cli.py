@@ -98,8 +98,12 @@ def _parser() -> argparse.ArgumentParser:
                                  "passes, 1 on a mismatch, 2 on a model error.")
     verify.add_argument("file", type=Path)
     verify.add_argument("--against", required=True, metavar="neuron|FILE.mod",
-                        help="neuron (the NMODL export) or a .mod file whose SUFFIX is the channel's name and "
-                        "whose RANGE parameters are named as ionc's export names them")
+                        help="neuron (the NMODL export) or a .mod file whose SUFFIX is the channel's name (or the "
+                        "prefix of the channels it was split into: SUFFIX_*, their currents summed); its "
+                        "PARAMETERs are paired with the channel's by --map, by name, or by equal value and unit")
+    verify.add_argument("--map", action="append", default=[], metavar="IONC=MOD",
+                        help="pair an ionc parameter (name, or channel.name) with a PARAMETER of the .mod file, "
+                        "which is then set to the ionc value (repeatable)")
     verify.add_argument("--channel", action="append", default=[], metavar="NAME",
                         help="verify only this channel (repeatable)")
     verify.add_argument("--temperature", default=f"{DEFAULT_CARD_CELSIUS}degC",
@@ -314,7 +318,7 @@ def _verify(args: argparse.Namespace) -> int:
         return EXIT_MODEL_ERROR
     try:
         report = verify_file(args.file, args.channel or None, against=against, celsius=kelvin - 273.15,
-                             reversals=reversals, concentrations={"cai": cai})
+                             reversals=reversals, concentrations={"cai": cai}, mapping=mapping)
     except ImportError:
         print("error: ionc verify needs NEURON (pip install neuron)", file=sys.stderr)
         return EXIT_MODEL_ERROR
@@ -337,6 +341,13 @@ def _import(args: argparse.Namespace) -> int:
 
     if args.file.suffix not in SUFFIXES:
         print(f"error: {args.file}: import reads {' or '.join(SUFFIXES)} files", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    pairs = [item.partition("=") for item in args.map]
+    mapping = {ionc: mod for ionc, _, mod in pairs if ionc.replace(".", "_").isidentifier() and mod.isidentifier()}
+    malformed = [item for item, (ionc, _, _) in zip(args.map, pairs, strict=True) if ionc not in mapping]
+    if malformed or (mapping and against is None):
+        why = f"--map {malformed[0]}: write IONC=MOD" if malformed else "--map pairs with a .mod file's parameters"
+        print(f"error: {why} (e.g. --map gbar=gnabar, with --against FILE.mod)", file=sys.stderr)
         return EXIT_MODEL_ERROR
     if args.output.exists() and not args.force:
         print(f"error: {args.output} exists; use --force to overwrite it", file=sys.stderr)
