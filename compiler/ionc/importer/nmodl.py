@@ -45,6 +45,7 @@ from ionc.importer import nmodl_ast as ast
 from ionc.importer.nmodl_channels import Channel, analyse_current, channel_names
 from ionc.importer.nmodl_eval import Executor, Outcome
 from ionc.importer.nmodl_guards import Guard, find_guards
+from ionc.importer.nmodl_initial import initial_notes
 from ionc.importer.nmodl_parse import parse_nmodl
 from ionc.importer.nmodl_text import Context, render_file
 from ionc.source import SourceFile, Span
@@ -63,7 +64,8 @@ def translate_nmodl(path: Path) -> Translation:
         raise fail(Code.E204, "no BREAKPOINT block: there is no current to translate", Span(source, 0, 1))
     outcome = executor.run_block(breakpoint_, Outcome())
     channels = _channels(module, outcome, source)
-    notes = _notes(module, guards, outcome, path.name)
+    notes = _notes(module, guards, outcome, path.name) + _executor_notes(executor, path.name)
+    notes += initial_notes(module, channels, executor.initial(), path.name)
     text = render_file(Context(module, path.name, channels, notes))
     _check_with_ionc(text, path, source)
     return Translation(text, tuple(notes))
@@ -115,8 +117,17 @@ def _leak_named(channel: Channel, suffix: str) -> Channel:
     return channel
 
 
+def _executor_notes(executor: Executor, filename: str) -> list[str]:
+    seen: dict[int, str] = {}
+    for span, note in executor.notes:
+        seen.setdefault(span.start, f"{filename}:{span.line}: {note}")
+    return list(seen.values())
+
+
 def _notes(module: ast.Module, guards: dict[str, Guard], outcome: Outcome, filename: str) -> list[str]:
     notes = []
+    if module.independent is not None:
+        notes.append(f"{filename}:{module.independent.line}: INDEPENDENT dropped: ionc's time is implicit")
     for table in module.tables:
         notes.append(f"{filename}:{table.span.line}: TABLE {', '.join(table.names)} dropped: ionc computes "
                      "the rates exactly (a simulation can tabulate them with `tables = on`)")
@@ -125,6 +136,10 @@ def _notes(module: ast.Module, guards: dict[str, Guard], outcome: Outcome, filen
         line = function.span.line if function else 0
         notes.append(f"{filename}:{line}: FUNCTION {name} guards the removable singularity at {guard.point}: "
                      f"replaced by {guard.plain}, which ionc guards itself")
+    for function in module.callables:
+        if function.name not in guards and any(isinstance(s, ast.If) for s in function.body):
+            notes.append(f"{filename}:{function.span.line}: {function.kind} {function.name}: its if/else is not "
+                         "a recognised singularity guard, so it stays an `if ... then ... else` expression")
     for solve in outcome.solves:
         if solve.method not in (None, "cnexp", "derivimplicit", "sparse"):
             notes.append(f"{filename}:{solve.span.line}: METHOD {solve.method} replaced by ionc's exact "

@@ -204,6 +204,7 @@ class Module:
     callables: tuple[Callable, ...]
     unsupported: tuple[Unsupported, ...]
     tables: tuple[Table, ...]  # TABLE statements (dropped, with a note)
+    independent: Span | None  # INDEPENDENT { t ... } (ionc's time is implicit)
 
     def block(self, kind: str, name: str | None = None) -> Block | None:
         for block in self.blocks:

@@ -12,6 +12,7 @@ here and nothing of the file's text is executed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
@@ -33,6 +34,7 @@ from ionc.importer.nmodl_values import (
 from ionc.source import Span
 
 MAX_CALL_DEPTH = 32
+UNSET = "_unset_"  # prefix of a variable INITIAL reads before it assigns it
 # Names NEURON gives every mechanism that an ionc channel has (celsius is a number in both).
 BUILTINS = frozenset({"v", "celsius"})
 # Names NEURON gives every mechanism that an ionc channel has no counterpart for.
@@ -82,8 +84,11 @@ class Executor:
             d.name for d in module.declarations if d.block in ("ASSIGNED", "STATE")
         ) | frozenset(n for ion in module.ions for n in ion.writes) | frozenset(
             n.name for n in module.nonspecific)
+        self.notes: list[tuple[Span, str]] = []  # what was dropped or replaced, where
         self._next = 0
         self._depth = 0
+        self._initial: Outcome | None = None
+        self._in_initial = False
 
     # ---- blocks
     def run_block(self, block: ast.Block, outcome: Outcome | None = None) -> Outcome:
@@ -168,6 +173,10 @@ class Executor:
         if choice is not None:
             self._run(statement.then if choice.plain_is_then else statement.otherwise, frame, outcome)
             return
+        if _is_nudge(statement):
+            self.notes.append((statement.span, f"{_one_line(statement.span.text)}: a nudge away from a "
+                               "removable singularity, dropped (ionc guards it itself)"))
+            return
         condition = self.value(statement.condition, frame, outcome)
         known = SympyBuilder().build(condition)
         if known in (sp.true, sp.false):
@@ -207,9 +216,40 @@ class Executor:
         if name.name in OUT_OF_REACH:
             raise fail(Code.E205, f"reads '{name.name}': {OUT_OF_REACH[name.name]}", name.span)
         if name.name in self.assignable:
-            raise fail(Code.E204, f"'{name.name}' is read before this block assigns it", name.span,
-                       "ionc translates values computed in BREAKPOINT, its SOLVE and the calls they make")
+            return self._from_initial(name)
         raise fail(Code.E200, f"unknown name '{name.name}'", name.span)
+
+    def initial(self) -> Outcome | None:
+        """What INITIAL computes (run once), or None without an INITIAL block."""
+        block = self.module.block("INITIAL")
+        if self._initial is None and block is not None:
+            self._initial = Outcome()
+            self._in_initial = True  # NEURON reads a not yet assigned variable as its old value
+            try:
+                self.run_block(block, self._initial)
+            finally:
+                self._in_initial = False
+        return self._initial
+
+    def _from_initial(self, name: ast.Name) -> Value:
+        """A value BREAKPOINT reads but INITIAL computes: fine if it is a constant of the run."""
+        if self._in_initial:
+            return Sym(f"{UNSET}{name.name}")
+        initial = self.initial()
+        value = None if initial is None else initial.assigned.get(name.name)
+        if value is None:
+            raise fail(Code.E204, f"'{name.name}' is read before it is assigned", name.span,
+                       "ionc translates values computed in BREAKPOINT, its SOLVE, INITIAL and the calls they make")
+        read = {str(s) for s in SympyBuilder().build(value).free_symbols}
+        varying = read & ({"v"} | self._states) | {r.removeprefix(UNSET) for r in read if r.startswith(UNSET)}
+        if varying:
+            raise fail(Code.E205, f"'{name.name}' is computed in INITIAL from {', '.join(sorted(varying))}, so "
+                       "NEURON freezes its value at the start; an ionc channel has no such value", name.span)
+        return value
+
+    @property
+    def _states(self) -> set[str]:
+        return {d.name for d in self.module.declared("STATE")}
 
     def _call(self, call: ast.Call, frame: Frame, outcome: Outcome) -> Value | None:
         args = tuple(self.value(a, frame, outcome) for a in call.args)
@@ -224,6 +264,23 @@ class Executor:
         if call.function in FUNCTIONS and _arity_ok(FUNCTIONS[call.function], len(args)):
             return Apply(FUNCTIONS[call.function], args)
         raise fail(Code.E200, f"unknown function '{call.function}' (with {len(args)} argument(s))", call.span)
+
+
+def _is_nudge(statement: ast.If) -> bool:
+    """`if (v == -154.9) { v = v + 0.0001 }`: a step around a 0/0, not part of the model."""
+    condition, then = statement.condition, statement.then
+    if statement.otherwise or len(then) != 1 or not isinstance(then[0], ast.Assign):
+        return False
+    if not (isinstance(condition, ast.Binary) and condition.op == "==" and isinstance(condition.left, ast.Name)):
+        return False
+    step = then[0].value
+    return (then[0].target == condition.left.name and isinstance(step, ast.Binary) and step.op in "+-"
+            and isinstance(step.left, ast.Name) and step.left.name == then[0].target
+            and isinstance(step.right, ast.Number) and abs(step.right.value) < Fraction(1, 100))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _arity_ok(function: str, count: int) -> bool:

@@ -7,6 +7,7 @@ stays a tree.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -58,12 +59,24 @@ def parser() -> Lark:
 def parse_nmodl(source: SourceFile) -> ast.Module:
     """The syntax tree of an NMODL file; an IoncError with file:line:col for bad input."""
     _refuse_oversized(source)
+    _refuse_control_characters(source)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
     _refuse_deep(tree, source)
     return _ToAst(source).build(tree)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(source: SourceFile) -> None:
+    """Invisible characters would print as nothing in the caret line: name them."""
+    found = _CONTROL.search(source.text)
+    if found is not None:
+        code = f"U+{ord(found.group()):04X}"
+        raise fail(Code.E102, f"unexpected control character {code}", Span(source, found.start(), found.end()))
 
 
 def span_of(source: SourceFile, item: Tree | Token) -> Span:
@@ -241,6 +254,14 @@ class _ToAst(Transformer[Any, Any]):
     def unsupported_block(self, meta: Any, children: list[Any]) -> ast.Unsupported:
         return self._refuse(str(children[0]), self._span(meta))
 
+    def independent(self, meta: Any, children: list[Any]) -> tuple[str, Span]:
+        return ("independent", self._span(meta))
+
+    def global_local(self, meta: Any, children: list[Any]) -> list[ast.Declaration]:
+        # a LOCAL outside any block is a variable of the mechanism, like ASSIGNED
+        span = self._span(meta)
+        return [ast.Declaration(name, None, None, "ASSIGNED", span) for name in children[0]]
+
     def raw_block(self, meta: Any, children: list[Any]) -> None:
         return None
 
@@ -402,6 +423,7 @@ def _assemble(items: list[Any], unsupported: tuple[ast.Unsupported, ...], tables
         callables=tuple(i for i in flat if isinstance(i, ast.Callable)),
         unsupported=unsupported,
         tables=tables,
+        independent=next((value for tag, value in tagged if tag == "independent"), None),
     )
 
 

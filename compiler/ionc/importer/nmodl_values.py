@@ -115,15 +115,31 @@ class SympyBuilder:
                 return sym
             return self._build(value.value)
         if isinstance(value, Neg):
-            return -self._build(value.operand)
+            return -_number(self._build(value.operand))
         if isinstance(value, Not):
-            return sp.Not(self._build(value.operand))
+            return sp.Not(_truth(self._build(value.operand)))
         if isinstance(value, Apply):
-            return _apply(value.function, [self._build(a) for a in value.args])
+            return _apply(value.function, [_number(self._build(a)) for a in value.args])
         if isinstance(value, Cond):
-            return sp.Piecewise((self._build(value.then), self._build(value.condition)),
-                                (self._build(value.otherwise), True))
+            return sp.Piecewise((_number(self._build(value.then)), _truth(self._build(value.condition))),
+                                (_number(self._build(value.otherwise)), True))
         return _operate(value.op, self._build(value.left), self._build(value.right))
+
+
+def _number(expr: sp.Basic) -> sp.Basic:
+    """A condition used as a number counts 1 or 0, as in C (and NMODL)."""
+    return sp.Piecewise((1, expr), (0, True)) if _is_condition(expr) else expr
+
+
+def _truth(expr: sp.Basic) -> sp.Basic:
+    """A number used as a condition is true where it is not 0, as in C."""
+    return expr if _is_condition(expr) else sp.Ne(expr, 0)
+
+
+def _is_condition(expr: sp.Basic) -> bool:
+    # not sp.Boolean: a sympy Symbol is one too
+    return isinstance(expr, sp.core.relational.Relational | sp.logic.boolalg.BooleanFunction
+                      | sp.logic.boolalg.BooleanAtom)
 
 
 def _apply(function: str, args: list[sp.Basic]) -> sp.Basic:
@@ -137,6 +153,9 @@ def _apply(function: str, args: list[sp.Basic]) -> sp.Basic:
 
 
 def _operate(op: str, left: sp.Basic, right: sp.Basic) -> sp.Basic:
+    if op in ("&&", "||"):
+        return (sp.And if op == "&&" else sp.Or)(_truth(left), _truth(right))
+    left, right = _number(left), _number(right)
     if op == "+":
         return left + right
     if op == "-":
@@ -147,10 +166,6 @@ def _operate(op: str, left: sp.Basic, right: sp.Basic) -> sp.Basic:
         return left / right
     if op == "^":
         return left**right
-    if op == "&&":
-        return sp.And(left, right)
-    if op == "||":
-        return sp.Or(left, right)
     return _RELATIONS[op](left, right)
 
 
