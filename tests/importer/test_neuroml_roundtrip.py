@@ -17,6 +17,7 @@ from the ionc: properties. Measured: inf and tau within 7e-14 relative (ms_na), 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 from ionc.clamp import gate_curves, load_channel, numeric_channel, voltage_clamp
 from ionc.export.neuroml import export_file
 from ionc.importer.neuroml import translate_neuroml
+from ionc.symbolic.derive import DerivedChannel
 
 REPO = Path(__file__).resolve().parents[2]
 CHANNEL_FILES = sorted((REPO / "models" / "channels").glob("*.ionc"))
@@ -42,6 +44,11 @@ def _validate(path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         validate_neuroml2(str(path))  # raises on an invalid document
+
+
+@functools.cache
+def _loaded(path: Path, name: str) -> DerivedChannel:
+    return load_channel(path, name)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +80,9 @@ def test_every_library_channel_is_exported(round_trips: dict[str, tuple[Path, Pa
 def test_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
     source, nml, imported = round_trips[name]
     _validate(nml)
-    original = numeric_channel(load_channel(source, name), celsius=CELSIUS, reversals=REVERSALS,
+    original = numeric_channel(_loaded(source, name), celsius=CELSIUS, reversals=REVERSALS,
                                concentrations=CONCENTRATIONS)
-    again = numeric_channel(load_channel(imported, name), celsius=CELSIUS, reversals=REVERSALS,
+    again = numeric_channel(_loaded(imported, name), celsius=CELSIUS, reversals=REVERSALS,
                             concentrations=CONCENTRATIONS)
     assert [g.name for g in again.gates] == [g.name for g in original.gates]
     assert again.reversal == pytest.approx(original.reversal, rel=RELATIVE, nan_ok=True)
@@ -95,7 +102,7 @@ def test_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) 
 def test_calcium_gated_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
     """The calcium dependence comes back too: inf and tau over cai at three voltages."""
     source, _, imported = round_trips[name]
-    channels = [load_channel(path, name) for path in (source, imported)]
+    channels = [_loaded(path, name) for path in (source, imported)]
     for cai in CAI_GRID[::8]:
         curves = [gate_curves(numeric_channel(c, celsius=CELSIUS, reversals=REVERSALS,
                                               concentrations={"cai": float(cai)}), (-70.0, -20.0, 30.0))

@@ -140,7 +140,7 @@ def _properties(context: _Channel) -> list[Element]:
     """The model's density (or permeability) and its own reversal potential, for `ionc import`."""
     channel = context.channel
     found = []
-    density = _density_parameter(channel)
+    density = channel_density_parameter(channel)
     if channel.ghk is not None:
         found.append(("permeability", quantity(float(context.values[density.symbol]), "cm_per_s")))
     else:
@@ -151,7 +151,7 @@ def _properties(context: _Channel) -> list[Element]:
     return [element("property", tag=PROPERTY_PREFIX + tag, value=value) for tag, value in found]
 
 
-def _density_parameter(channel: low.Channel) -> low.Parameter:
+def channel_density_parameter(channel: low.Channel) -> low.Parameter:
     """The parameter the conductance (or GHK permeability) is made of: gbar, gmax, pbar."""
     reads = channel.conductance.free_symbols | (channel.ghk.free_symbols if channel.ghk is not None else set())
     unit = "cm/s" if channel.ghk is not None else "mS/cm2"
@@ -176,7 +176,7 @@ def _density_value(context: _Channel) -> float:
     conductance = _conductance(context)
     if T not in conductance.free_symbols:
         return float(conductance)
-    return float(context.values[_density_parameter(context.channel).symbol])
+    return float(context.values[channel_density_parameter(context.channel).symbol])
 
 
 def _conductance_scaling(context: _Channel) -> Element | None:
@@ -352,8 +352,11 @@ def export_file(path: Path, names: Sequence[str] | None = None) -> Export:
             continue
         documents.append(channel_document(channel, root))
     if not names:
-        notes += [f"{cite(c.span, root)}: cell {c.name.text} not exported: the cell export is not written yet"
-                  for c in model.cells]
+        from ionc.export.neuroml_cell import cell_documents
+
+        cells, cell_notes = cell_documents(model, derived, root)
+        documents += cells
+        notes += cell_notes
     return Export(documents=tuple(documents), notes=tuple(notes))
 
 
