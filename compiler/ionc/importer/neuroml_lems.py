@@ -121,7 +121,8 @@ def parse_lems(text: str, span: Span) -> Expr:
         if token is not None:
             at = len(text) if token.type == "$END" else token.start_pos
         start = min(at if isinstance(at, int) else len(text), len(text))
-        where = span.sub(start, start + 1) if len(span.text) == len(text) and start < len(text) else span
+        exact = len(span.text) == len(text) and len(text) > 0  # the value as written: point into it
+        where = span.sub(min(start, len(text) - 1), min(start, len(text) - 1) + 1) if exact else span
         what = "the expression ends too early" if start >= len(text) else f"unexpected {text[start]!r}"
         raise fail(Code.E100, f"{what} in a LEMS expression", where) from None
     try:

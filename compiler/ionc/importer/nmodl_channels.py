@@ -102,6 +102,8 @@ def _ohmic(current: sp.Expr, name: str, span: Span) -> tuple[sp.Expr, sp.Expr]:
         raise fail(Code.E205, f"'{name}' = {current} is not of the form g * (v - e)", span,
                    "ionc imports ohmic currents; GHK currents are not translated yet")
     reversal = sp.cancel(-current.subs(V, 0) / slope)
+    if reversal.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or slope.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise fail(Code.E401, f"'{name}' is infinite or undefined (a division by zero)", span)
     return slope, reversal
 
 
@@ -161,8 +163,16 @@ def _best_form(state: str, power: int, slope: sp.Expr, offset: sp.Expr, lets: di
         if q10 is not None:
             tau = tau * q10[1]
     first, second = (alpha, beta) if rates else (inf, tau)
+    for part in (first, second):
+        _refuse_infinite(part, state, span)
     return Gate(state, power, "rates" if rates else "steady", from_sympy(first, lets), from_sympy(second, lets),
                 None if q10 is None else q10[0], span)
+
+
+def _refuse_infinite(expr: sp.Expr, state: str, span: Span) -> None:
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise fail(Code.E401, f"the equation of {state} is infinite or undefined everywhere "
+                   "(a division by zero, a log of 0)", span)
 
 
 def _simplest(expr: sp.Expr) -> sp.Expr:

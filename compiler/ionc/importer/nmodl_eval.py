@@ -178,7 +178,7 @@ class Executor:
                                "removable singularity, dropped (ionc guards it itself)"))
             return
         condition = self.value(statement.condition, frame, outcome)
-        known = SympyBuilder().build(condition)
+        known = SympyBuilder().build_condition(condition)
         if known in (sp.true, sp.false):
             self._run(statement.then if known == sp.true else statement.otherwise, frame, outcome)
             return

@@ -62,7 +62,7 @@ def _recognise(function: ast.Callable, executor: Executor) -> Guard | None:
     formals = tuple(Sym(f"_formal_{f.name}") for f in function.formals)
     try:
         condition = _result(function, prefix + (ast.Assign(function.name, branch.condition, branch.span),),
-                            formals, executor)
+                            formals, executor, condition=True)
         then = _result(function, prefix + branch.then, formals, executor)
         otherwise = _result(function, prefix + branch.otherwise, formals, executor)
     except (IoncError, _NotAGuard):
@@ -71,12 +71,12 @@ def _recognise(function: ast.Callable, executor: Executor) -> Guard | None:
 
 
 def _result(function: ast.Callable, body: tuple[ast.Statement, ...], formals: tuple[Value, ...],
-            executor: Executor) -> sp.Basic:
+            executor: Executor, condition: bool = False) -> sp.Basic:
     probe = ast.Callable(function.kind, function.name, function.formals, function.unit, body, function.span)
     value = executor.run_callable_body(probe, formals, Outcome())
     if value is None:
         raise _NotAGuard(function.name)
-    return SympyBuilder().build(value)
+    return SympyBuilder().build_condition(value) if condition else SympyBuilder().build(value)
 
 
 def _match(branch: ast.If, condition: sp.Basic, then: sp.Basic, otherwise: sp.Basic,

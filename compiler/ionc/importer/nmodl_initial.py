@@ -57,6 +57,8 @@ def _is_steady_state(start: Value, gate: Gate, constants: dict[sp.Symbol, float]
     for voltage in PROBE_VOLTAGES:
         point = {**constants, symbol("v"): voltage}
         a, b = sp.N(given.subs(point)), sp.N(steady.subs(point))
-        if not (a.is_number and b.is_number) or abs(a - b) > RELATIVE_TOLERANCE * max(abs(b), 1e-12):
+        if not (a.is_real and b.is_real and a.is_finite and b.is_finite):
+            return False
+        if abs(float(a) - float(b)) > RELATIVE_TOLERANCE * max(abs(float(b)), 1e-12):
             return False
     return True

@@ -99,8 +99,13 @@ class SympyBuilder:
     lets: dict[sp.Symbol, Let] | None = None  # filled with the opaque lets met
 
     def build(self, value: Value) -> sp.Expr:
-        result: sp.Expr = self._build(value)
+        """A number (a condition counts 1 or 0)."""
+        result: sp.Expr = _number(self._build(value))
         return result
+
+    def build_condition(self, value: Value) -> sp.Basic:
+        """A condition (a number is true where it is not 0)."""
+        return _truth(self._build(value))
 
     def _build(self, value: Value) -> sp.Basic:
         if isinstance(value, Num):
@@ -232,6 +237,14 @@ def from_sympy(expr: sp.Basic, lets: dict[sp.Symbol, Let]) -> Value:
         return Apply("exp", (from_sympy(expr.args[0], lets),))
     if isinstance(expr, sp.Piecewise):
         return _piecewise(expr.args, lets)
+    if expr == sp.E:
+        return Apply("exp", (Num(Fraction(1)),))
+    if isinstance(expr, sp.And | sp.Or):
+        return _chain("&&" if isinstance(expr, sp.And) else "||", [from_sympy(a, lets) for a in expr.args])
+    if isinstance(expr, sp.Not):
+        return Not(from_sympy(expr.args[0], lets))
+    if expr in (sp.true, sp.false):
+        return Op("==" if expr == sp.true else "!=", Num(Fraction(0)), Num(Fraction(0)))
     name = {sp.log: "log", sp.Abs: "abs", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh",
             sp.Min: "min", sp.Max: "max"}.get(type(expr))
     if name is not None:
@@ -241,6 +254,13 @@ def from_sympy(expr: sp.Basic, lets: dict[sp.Symbol, Let]) -> Value:
     if relation is not None:
         return Op(relation, from_sympy(expr.args[0], lets), from_sympy(expr.args[1], lets))
     raise ValueError(f"cannot write {expr} back")  # the analysis builds nothing else
+
+
+def _chain(op: str, parts: list[Value]) -> Value:
+    result = parts[0]
+    for part in parts[1:]:
+        result = Op(op, result, part)
+    return result
 
 
 def _ordered_terms(expr: sp.Add) -> list[sp.Basic]:
