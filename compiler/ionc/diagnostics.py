@@ -60,25 +60,47 @@ class Diagnostic:
         return "\n".join(lines)
 
 
+# A line longer than this is shown as a window around the caret: a file with
+# thousands of diagnostics on one long line would otherwise render gigabytes.
+EXCERPT_WIDTH = 160
+# Diagnostics rendered into an IoncError's message; the rest are counted.
+MAX_RENDERED = 50
+
+
 def _excerpt(span: Span) -> list[str]:
     line, col = span.source.position(span.start)
     text = span.source.line_text(line)
     end_line, end_col = span.source.position(max(span.end - 1, span.start))
     width = (end_col - col + 1) if end_line == line else len(text) - col + 1
     gutter = " " * len(str(line))
+    shown, caret_at, width = _window(text, col - 1, max(width, 1))
     return [
         f"{gutter}--> {span.location()}",
         f"{gutter} |",
-        f"{line} | {text}",
-        f"{gutter} | {' ' * (col - 1)}{'^' * max(width, 1)}",
+        f"{line} | {shown}",
+        f"{gutter} | {' ' * caret_at}{'^' * width}",
     ]
+
+
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """At most EXCERPT_WIDTH characters of `text` around [start, start + width), '...' where cut."""
+    if len(text) <= EXCERPT_WIDTH:
+        return text, start, width
+    width = min(width, EXCERPT_WIDTH // 2)
+    left = max(0, min(start - EXCERPT_WIDTH // 4, len(text) - EXCERPT_WIDTH))
+    prefix = "..." if left > 0 else ""
+    suffix = "..." if left + EXCERPT_WIDTH < len(text) else ""
+    return prefix + text[left:left + EXCERPT_WIDTH] + suffix, len(prefix) + start - left, width
 
 
 class IoncError(Exception):
     """One or more diagnostics about a model file (never a bug in ionc)."""
 
     def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
-        super().__init__("\n\n".join(d.render() for d in diagnostics))
+        rendered = [d.render() for d in diagnostics[:MAX_RENDERED]]
+        if len(diagnostics) > MAX_RENDERED:
+            rendered.append(f"... and {len(diagnostics) - MAX_RENDERED} more errors")
+        super().__init__("\n\n".join(rendered))
         self.diagnostics = diagnostics
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 # Files a model reads: its imports and its morphology files (SWC).
 _IMPORT = re.compile(r'(?:^\s*import|\bmorphology\s+from)\s+"([^"\n]*)"', re.MULTILINE)
 MAX_FILES = 200
+MAX_FILE_BYTES = 16_000_000  # the largest file the compiler reads (an SWC morphology)
 
 
 def cache_dir() -> Path:
@@ -31,16 +33,30 @@ def cache_dir() -> Path:
 def _texts(path: Path) -> list[str]:
     """The model file and its imports, as raw text, in a fixed order."""
     seen: dict[Path, str] = {}
-    pending = [path.resolve()]
+    pending = [path]
     while pending and len(seen) < MAX_FILES:
-        current = pending.pop()
-        if current in seen or not current.is_file():
+        current = _regular_file(pending.pop())
+        if current is None or current in seen:
             continue
-        text = current.read_text(encoding="utf-8", errors="replace")
+        with open(current, "rb") as stream:  # what is larger, the compiler refuses
+            text = stream.read(MAX_FILE_BYTES + 1).decode("utf-8", errors="replace")
         seen[current] = text
         if current.suffix == ".ionc":
-            pending += [(current.parent / name).resolve() for name in _IMPORT.findall(text)]
+            pending += [current.parent / name for name in _IMPORT.findall(text)]
     return [f"{p}\n{t}" for p, t in seen.items()]
+
+
+def _regular_file(path: Path) -> Path | None:
+    """`path` resolved, if it names a regular file: not a FIFO or device that would block or never end.
+
+    A path the compiler refuses (a NUL byte, a missing file) is left out of the
+    key: compiling it fails with a diagnostic, and nothing is cached.
+    """
+    try:
+        resolved = path.resolve()
+        return resolved if stat.S_ISREG(os.stat(resolved).st_mode) else None
+    except (OSError, ValueError):
+        return None
 
 
 def cache_key(path: Path, simulation: str | None, overrides: Sequence[str], version: str, extra: str) -> str:

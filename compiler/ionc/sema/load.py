@@ -8,27 +8,32 @@ from pathlib import Path
 from ionc.diagnostics import Code, DiagnosticSink, IoncError, fail
 from ionc.source import SourceFile, Span
 from ionc.syntax import nodes as syn
-from ionc.syntax.parse import parse_source
+from ionc.syntax.parse import parse_source, read_source, refuse_unsafe_path, unsafe_path_character
 
 MAX_FILES = 200
+# Imports are followed recursively (a few frames per level), and a file is only
+# counted in MAX_FILES once its own imports are loaded: the depth of an import
+# chain needs its own limit, well inside Python's recursion limit.
+MAX_IMPORT_DEPTH = 50
 
 
 def load_files(path: Path) -> tuple[syn.File, ...]:
     """The file at `path` and every file it imports, dependencies first."""
     loaded: dict[Path, syn.File] = {}
     sink = DiagnosticSink()
+    refuse_unsafe_path(str(path), None)  # before a NUL byte reaches the file system
     root = _parse(path.resolve(), display=str(path))
     _visit(root, path.resolve(), loaded, (), sink)
     sink.check()
     return tuple(loaded.values())
 
 
-def _parse(path: Path, display: str) -> syn.File:
+def _parse(path: Path, display: str, where: Span | None = None) -> syn.File:
     try:
-        text = path.read_text(encoding="utf-8")
+        source = read_source(path, display, where)
     except UnicodeDecodeError as error:
         raise _not_utf8(path, display, error) from None
-    return parse_source(SourceFile(display, text))
+    return parse_source(source)
 
 
 def _not_utf8(path: Path, display: str, error: UnicodeDecodeError) -> IoncError:
@@ -65,6 +70,10 @@ def _import(
     stack: tuple[Path, ...],
     sink: DiagnosticSink,
 ) -> None:
+    if unsafe_path_character(item.path) is not None:  # before a NUL byte reaches the file system
+        sink.error(Code.E202, f"cannot import {item.path!r}: the path contains the character "
+                   f"{unsafe_path_character(item.path)!r}", item.span)
+        return
     target = (importer.parent / item.path).resolve()
     if target in stack:
         chain = " -> ".join(p.name for p in (*stack[stack.index(target):], target))
@@ -72,13 +81,16 @@ def _import(
         return
     if target in loaded:
         return
-    if len(loaded) >= MAX_FILES:
+    if len(stack) >= MAX_IMPORT_DEPTH:
+        sink.error(Code.E500, f"imports nested more than {MAX_IMPORT_DEPTH} deep", item.span)
+        return
+    if len(loaded) + len(stack) >= MAX_FILES:
         sink.error(Code.E500, f"more than {MAX_FILES} imported files", item.span)
         return
     if not item.path.endswith(".ionc"):
         sink.error(Code.E202, f"cannot import '{item.path}': model files end in .ionc", item.span)
         return
-    if not target.is_file():
+    if not target.exists():  # a directory or device is refused by read_source, saying so
         sink.error(
             Code.E202,
             f"cannot import '{item.path}': no such file",
@@ -88,7 +100,7 @@ def _import(
         return
     display = _display_path(importer, item.path, item.span.source.path)
     try:
-        child = _parse(target, display)
+        child = _parse(target, display, item.span)
     except IoncError as error:
         sink.diagnostics.extend(error.diagnostics)
         return

@@ -13,6 +13,7 @@ from ionc.diagnostics import Code, DiagnosticSink
 from ionc.ir import resolved as ir
 from ionc.morphology import MorphologyError, load_swc
 from ionc.syntax import nodes as syn
+from ionc.syntax.parse import unreadable, unsafe_path_character
 
 SECTION_ATTRS = ("length", "diameter", "area", "compartments", "d_lambda", "parent")
 
@@ -65,9 +66,11 @@ def _check_parents(sections: list[ir.SectionDef], sink: DiagnosticSink) -> None:
 
 def resolve_swc(node: syn.MorphologyFile, sink: DiagnosticSink) -> ir.SwcDef | None:
     path = (Path(node.span.source.path).parent / node.path)
-    if not path.is_file():
-        sink.error(Code.E202, f"cannot read morphology '{node.path}': no such file", node.span,
-                   f"paths are relative to the model file (looked for {path})")
+    refused = _refuse_swc_path(node.path, path)
+    if refused is not None:
+        sink.error(Code.E202, f"cannot read morphology {node.path!r}: {refused}", node.span,
+                   f"paths are relative to the model file (looked for {path})"
+                   if refused == "no such file" else None)
         return None
     try:
         morphology = load_swc(path)
@@ -88,6 +91,19 @@ def resolve_swc(node: syn.MorphologyFile, sink: DiagnosticSink) -> ir.SwcDef | N
                            f"its regions: {', '.join(morphology.regions)}")
         groups.append((group.name.text, tuple(r.text for r in group.regions)))
     return ir.SwcDef(path=str(path), morphology=morphology, groups=tuple(groups), span=node.span)
+
+
+# The largest SWC file read: a few times the largest published reconstructions
+# (about 10^5 points); larger files are refused before they are read.
+MAX_SWC_BYTES = 16_000_000
+
+
+def _refuse_swc_path(written: str, path: Path) -> str | None:
+    """Why the SWC file named `written` (found at `path`) is not read, or None."""
+    char = unsafe_path_character(written)
+    if char is not None:
+        return f"the path contains the character {char!r}"
+    return unreadable(path, MAX_SWC_BYTES)
 
 
 def expand_regions(cell: ir.CellDef, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import unicodedata
+from pathlib import Path
 from typing import cast
 
 from lark import Lark, Tree
@@ -37,6 +41,69 @@ MAX_NESTING = 200
 # `- - - x`) nests without brackets, and every later stage walks trees
 # recursively, so depth is limited too, well below Python's recursion limit.
 MAX_DEPTH = 120
+# Most declarations (channel, pool, cell, simulation, import) in one file: each
+# is checked on its own, so a file of 100,000 empty channels would otherwise
+# take seconds and report 100,000 errors.
+MAX_DECLARATIONS = 1000
+
+
+def read_source(path: Path, display: str, where: Span | None = None) -> SourceFile:
+    """The text of the model file at `path`, shown as `display`; `where` is the import that names it.
+
+    Refused before anything is read: a path that could not be written into
+    generated code or a diagnostic as it is, and whatever `unreadable` refuses.
+    Raises UnicodeDecodeError for a file that is not UTF-8.
+    """
+    refuse_unsafe_path(display, where)
+    reason = unreadable(path, MAX_SOURCE_BYTES)
+    if reason is not None:
+        raise fail(Code.E202, f"cannot read '{display}': {reason}", where)
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_SOURCE_BYTES + 1)  # the file may have grown since it was looked at
+    if len(data) > MAX_SOURCE_BYTES:
+        raise fail(Code.E202, f"cannot read '{display}': larger than {MAX_SOURCE_BYTES} bytes", where)
+    # As Path.read_text reads it: universal newlines.
+    return SourceFile(display, data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def unreadable(path: Path, limit: int) -> str | None:
+    """Why the file at `path` is not read, or None: anything but a regular file (a FIFO
+    would block the reader, /dev/zero never ends, a directory cannot be read) or more
+    than `limit` bytes."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        return str(getattr(error, "strerror", None) or error)
+    if not stat.S_ISREG(status.st_mode):
+        return "not a regular file"
+    if status.st_size > limit:
+        return f"larger than {limit} bytes"
+    return None
+
+
+def unsafe_path_character(path: str) -> str | None:
+    """The first character of a path that generated code and diagnostics cannot show as it is.
+
+    File names reach the comments and docstring of generated modules: a line
+    break, a quote or a backslash there could end the comment or string and
+    start code. Control, format (bidirectional overrides) and separator
+    characters would make diagnostics lie about the name.
+    """
+    for char in path:
+        if char in '"\\' or not char.isprintable() or unicodedata.category(char) in ("Cf", "Zl", "Zp"):
+            if char == "\\" and os.sep == "\\":
+                continue
+            return char
+    return None
+
+
+def refuse_unsafe_path(path: str, where: Span | None) -> None:
+    char = unsafe_path_character(path)
+    if char is not None:
+        raise fail(Code.E202, f"the path {path!r} contains the character {char!r}", where,
+                   "rename the file: paths may not contain quotes, backslashes or control characters")
 
 
 def parse_source(source: SourceFile) -> syn.File:
@@ -46,6 +113,7 @@ def parse_source(source: SourceFile) -> syn.File:
     except UnexpectedInput as error:
         raise _to_diagnostic(error, source, parser()) from None
     _refuse_deep(tree, source)
+    _refuse_many(tree, source)
     result: syn.File = ToSyntax(source).transform(tree)
     return result
 
@@ -102,6 +170,14 @@ def _refuse_deep(tree: Tree, source: SourceFile) -> None:
                 "split it into named parts (x = ...) and use the names",
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+def _refuse_many(tree: Tree, source: SourceFile) -> None:
+    if len(tree.children) > MAX_DECLARATIONS:
+        extra = tree.children[MAX_DECLARATIONS]
+        start = extra.meta.start_pos if isinstance(extra, Tree) and not extra.meta.empty else 0
+        raise fail(Code.E500, f"more than {MAX_DECLARATIONS} declarations in one file",
+                   Span(source, start, min(start + 1, len(source.text))), "split the file and import the parts")
 
 
 def _describe(names: set[str], lark: Lark) -> str:
