@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,16 +68,25 @@ def run_sweep(args: argparse.Namespace) -> int:
     probe = module.simulate({})  # what a simulation records is known for sure only from its output
     columns = plan_columns(features, list(probe["traces"]), list(probe["velocity"]))
     batches = _batches(plan, args.batch_size or _default_batch_size(probe))
-    started = time.perf_counter()
+    clock = _Clock(time.perf_counter())
     try:
-        values, errors = _run(source, batches, columns, _target(args, len(batches)), args)
+        values, errors = _run(source, batches, columns, _target(args, len(batches)), args, clock)
     except BatchFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_RUN_ERROR
-    elapsed = time.perf_counter() - started
+    clock.finished = time.perf_counter()
     write_table(build_table(plan, columns, values, errors, _description(args, module, features)), args.out)
-    _summarise(args.out, plan.size, sum(bool(e) for e in errors), elapsed)
+    _summarise(args.out, plan.size, sum(bool(e) for e in errors), clock)
     return 0
+
+
+@dataclass
+class _Clock:
+    """When the batches' run started, when its cluster was up (0: no cluster), when it finished."""
+
+    started: float
+    connected: float = 0.0
+    finished: float = 0.0
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
@@ -128,16 +138,15 @@ def _target(args: argparse.Namespace, batches: int) -> Target:
 
 
 def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], target: Target,
-         args: argparse.Namespace) -> tuple[dict[str, np.ndarray], list[str]]:
+         args: argparse.Namespace, clock: _Clock) -> tuple[dict[str, np.ndarray], list[str]]:
     """Every batch's rows put in their place (index order, whatever finished first)."""
-    from tqdm import tqdm
-
     total = sum(batch.size for batch in batches)
     values = {c.name: np.zeros(total, np.int64 if c.integer else float) for c in columns}
     errors = [""] * total
 
-    with connect(target) as run, tqdm(total=total, unit="set", file=sys.stderr, disable=args.quiet,
-                                      smoothing=0.1) as progress:
+    # The bar appears once the cluster is up (the second manager is made after the first is entered).
+    with connect(target, args.retries) as run, _progress_bar(total, args.quiet) as progress:
+        clock.connected = time.perf_counter() if target.kind != "process" else 0.0
         def done(result: BatchResult) -> None:
             size = len(result.errors)
             for name, column in result.values.items():
@@ -149,6 +158,13 @@ def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], targe
     return values, errors
 
 
+def _progress_bar(total: int, quiet: bool) -> Any:
+    """Sets done of all, sets per second and the time left, on stderr."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="set", file=sys.stderr, disable=quiet, smoothing=0.1)
+
+
 def _description(args: argparse.Namespace, module: ModuleType, features: Sequence[str]) -> dict[str, Any]:
     """What the sweep ran, for the Parquet metadata (nothing that changes from run to run)."""
     plan: dict[str, Any] = {"kind": "grid"} if args.random is None else {
@@ -158,6 +174,8 @@ def _description(args: argparse.Namespace, module: ModuleType, features: Sequenc
             "ionc": module.IONC_VERSION}
 
 
-def _summarise(out: Path, sets: int, failed: int, elapsed: float) -> None:
+def _summarise(out: Path, sets: int, failed: int, clock: _Clock) -> None:
     stopped = f", {failed} stopped (see the error column)" if failed else ""
-    print(f"wrote {out}: {sets} parameter sets{stopped}; {elapsed:.3g} s, {sets / elapsed:.4g} sets/s")
+    elapsed = clock.finished - clock.started
+    start = f" ({clock.connected - clock.started:.3g} s starting the cluster)" if clock.connected else ""
+    print(f"wrote {out}: {sets} parameter sets{stopped}; {elapsed:.3g} s{start}, {sets / elapsed:.4g} sets/s")

@@ -113,13 +113,13 @@ Runner = Callable[[str, Sequence[Batch], Sequence[Column], int, Done], None]
 
 
 @contextmanager
-def connect(target: Target) -> Iterator[Runner]:
+def connect(target: Target, retries: int) -> Iterator[Runner]:
     """A runner of batches on `target`, connected (a cluster started or reached) before it is given:
     run(source, batches, columns, retries, done) calls `done` with each result as it arrives."""
     if target.kind == "process":
         yield _run_here
         return
-    with _client(target) as client:
+    with _client(target, retries) as client:
         yield partial(_run_on, client)
 
 
@@ -150,12 +150,16 @@ def _result(future: Any) -> BatchResult:
 
 
 @contextmanager
-def _client(target: Target) -> Iterator[Any]:
+def _client(target: Target, retries: int) -> Iterator[Any]:
+    import dask
     from distributed import Client, LocalCluster
 
     if target.kind == "cluster":
-        with LocalCluster(n_workers=target.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        # The local scheduler (in this process) gives a batch whose workers die as many reruns as a
+        # batch that raised; an existing scheduler keeps its own allowed-failures (3 by default).
+        with dask.config.set({"distributed.scheduler.allowed-failures": retries}), \
+                LocalCluster(n_workers=target.workers, threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
         return
     try:
