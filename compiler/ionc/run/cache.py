@@ -4,7 +4,9 @@ The key is computed from the raw text of the model file and of every file it
 imports (found by a cheap scan, so a cache hit needs neither lark nor sympy),
 the simulation name, the --set options and the ionc version. Writes are
 atomic (a temporary file renamed into place), so concurrent compiles of the
-same model are safe; an entry that cannot be imported is rebuilt.
+same model are safe. Each entry ends with a checksum of its text: an entry
+that is truncated, empty, garbage or not a file at all fails it and is
+removed on lookup, so it is compiled again instead of imported.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Sequence
@@ -69,15 +72,52 @@ def cache_key(path: Path, simulation: str | None, overrides: Sequence[str], vers
 
 
 def cached_path(key: str) -> Path:
-    return cache_dir() / f"ionc_{key}.py"
+    """Where the entry of `key` is; a damaged entry there is removed first, to be rebuilt."""
+    path = cache_dir() / f"ionc_{key}.py"
+    if os.path.lexists(path) and not intact(path):
+        _discard(path)
+    return path
+
+
+# The last line of every entry: the sha256 of the text before it.
+_CHECKSUM = "# ionc cache entry; sha256 of the text above: "
+
+
+def _checksum_line(text: str) -> str:
+    return f"{_CHECKSUM}{hashlib.sha256(text.encode()).hexdigest()}\n"
+
+
+def intact(path: Path) -> bool:
+    """Whether `path` is a regular file, written whole by write_atomic."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        data = path.read_bytes()
+    except OSError:
+        return False
+    body, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    return body != b"" and last + b"\n" == _checksum_line((body + b"\n").decode("utf-8", "replace")).encode()
+
+
+def _discard(path: Path) -> None:
+    """Remove a damaged entry; another process may be removing or replacing it too."""
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def write_atomic(target: Path, text: str) -> None:
+    """Write `text` and its checksum line to `target` at once: readers see the old file or the new one."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    text = text if text.endswith("\n") else text + "\n"
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".py")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text + _checksum_line(text))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
