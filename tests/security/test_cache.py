@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from ionc.api import compile_file, generate_source, run_simulation
 from ionc.run import cache
 from ionc.run.loader import load_module
