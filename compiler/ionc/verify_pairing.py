@@ -36,6 +36,7 @@ from ionc.mod_interface import ModInterface, ModParameter
 from ionc.sema import units as u
 
 SAME_VALUE = 1e-9  # relative: parameters 'equal by value'
+NUMBER = u.Unit(Fraction(1), u.DIMENSIONLESS)
 # NMODL's unit names that ionc spells otherwise
 NMODL_UNIT_NAMES = {"mho": "S", "umho": "uS", "mmho": "mS", "micron": "um", "microns": "um", "coul": "C",
                     "coulomb": "C", "liter": "L", "molar": "M", "sec": "s", "volt": "V", "amp": "A",
@@ -182,20 +183,15 @@ def _by_value(parameter: ChannelParameter, candidate: ModParameter) -> bool:
 
 def _pairs_by(parameters: list[ChannelParameter], candidates: list[ModParameter],
               how: str, matches: Callable[[ChannelParameter, ModParameter], bool]) -> list[ParameterPair]:
-    """Pairs where the match is one-to-one: the parameter has one candidate and the candidate one parameter."""
+    """Pairs where each parameter has one candidate, and each candidate one value: the channels split from
+    one mechanism may each carry a copy of one of its parameters (hh2's vtraub in hh2_na and hh2_k)."""
     found = {p.label: [c for c in candidates if matches(p, c)] for p in parameters}
-    claims: dict[str, int] = {}
-    for hits in found.values():
-        for c in hits:
-            claims[c.name] = claims.get(c.name, 0) + 1
-    pairs = []
-    for p in parameters:
-        hits = found[p.label]
-        if len(hits) == 1 and claims[hits[0].name] == 1:
-            value = in_mod_unit(p.parameter, hits[0])
-            if value is not None:
-                pairs.append(ParameterPair(ionc=p.label, mod=hits[0], value=value, how=how))
-    return pairs
+    pairs = [ParameterPair(ionc=p.label, mod=found[p.label][0], value=value, how=how) for p in parameters
+             if len(found[p.label]) == 1 and (value := in_mod_unit(p.parameter, found[p.label][0])) is not None]
+    claimed: dict[str, list[ParameterPair]] = {}
+    for pair in pairs:
+        claimed.setdefault(pair.mod.name, []).append(pair)
+    return [pair for pair in pairs if all(_same(other.value, pair.value) for other in claimed[pair.mod.name])]
 
 
 def _same(a: float, b: float) -> bool:
@@ -209,7 +205,7 @@ def nmodl_unit(text: str) -> u.Unit | None:
     """An NMODL unit ('S/cm2', 'mho/cm2', '/ms-mM', 'pS/um2', '1', '') as ionc's Unit; None if unknown."""
     text = text.strip()
     if text in ("", "1"):
-        return u.parse_unit("1")
+        return NUMBER
     if text == "degC":
         return u.parse_unit("degC")
     numerator, *denominators = text.split("/")
@@ -225,7 +221,7 @@ def nmodl_unit(text: str) -> u.Unit | None:
 def in_mod_unit(parameter: low.Parameter, target: ModParameter) -> float | None:
     """The ionc parameter's value (internal units) in the mod parameter's unit; None if the kinds differ."""
     unit = nmodl_unit(target.unit)
-    ionc_unit = u.parse_unit(parameter.unit or "1")
+    ionc_unit = NUMBER if parameter.unit in ("", "1") else u.parse_unit(parameter.unit)
     if unit is None or unit.dimension != ionc_unit.dimension:
         return None
     _, scale = u.internal_unit(ionc_unit.dimension)
