@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ionc.batch.table import read_table
 from ionc.cli import main
@@ -56,3 +57,17 @@ def test_an_existing_output_is_kept_unless_forced(tmp_path: Path, capsys: pytest
 def test_only_parquet_and_csv_are_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(tmp_path / "rows.xlsx") == 2
     assert "write a .parquet or a .csv file" in capsys.readouterr().err
+
+
+def test_random_sweeps_write_the_same_table_again_from_their_seed(tmp_path: Path) -> None:
+    def random_sweep(name: str, seed: str) -> Path:
+        out = tmp_path / name
+        options = ["--param", "stim.amplitude=0:0.3nA", "--random", "12", "--seed", seed, "--set", "duration=20ms"]
+        assert main(["sweep", str(HH_POINT), *options, "--out", str(out), "--quiet", "--workers", "0"]) == 0
+        return out
+
+    first, again, other = random_sweep("a.parquet", "5"), random_sweep("b.parquet", "5"), random_sweep("c.parquet", "6")
+    assert first.read_bytes() == again.read_bytes() != other.read_bytes()
+    table = read_table(first)
+    assert json.loads(table.schema.metadata[b"ionc"])["plan"] == {"kind": "random", "count": 12, "seed": 5}
+    assert table.column("stim.amplitude_nA").to_pylist() == list(np.random.default_rng(5).uniform(0.0, 0.3, 12))
