@@ -65,6 +65,8 @@ class Channel:
     assignment: Span  # where BREAKPOINT assigns it
     ion: str | None  # None: nonspecific
     conductance: ast.Declaration  # the PARAMETER that is ionc's gbar
+    factor: Fraction  # the number multiplying it in the current ((1e-4) for pS/um2 -> S/cm2)
+    conductance_q10: Q10 | None  # a temperature factor multiplying it (Mainen's tadj)
     reversal: Value | None  # None: the cell's reversal of the ion
     gates: tuple[Gate, ...]
     q10: Q10 | None  # the same factor in every gate, written once
@@ -87,13 +89,16 @@ def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.M
     states = {d.name for d in module.declared("STATE")}
     conductance, reversal = _ohmic(current, name, span)
     powers, coefficient = _split_gates(conductance, states)
-    parameter = _conductance_parameter(coefficient, module, name, span)
+    constants = parameter_values(module)
+    parameter, factor, conductance_q10 = _conductance(coefficient, module, constants, name, span)
     order = [d.name for d in module.declared("STATE")]
-    gates = tuple(_gate(state, powers[state], module, outcome, span) for state in order if state in powers)
+    gates = tuple(_gate(state, powers[state], module, outcome, span, constants)
+                  for state in order if state in powers)
     shared = _shared_q10(gates)
     if shared is not None:
         gates = tuple(Gate(g.state, g.power, g.form, g.first, g.second, None, g.span) for g in gates)
-    return Channel(channel_name, name, span, assignment, ion, parameter, _reversal(reversal, ion), gates, shared)
+    return Channel(channel_name, name, span, assignment, ion, parameter, factor, conductance_q10,
+                   _reversal(reversal, ion), gates, shared)
 
 
 def _ohmic(current: sp.Expr, name: str, span: Span) -> tuple[sp.Expr, sp.Expr]:
@@ -119,12 +124,34 @@ def _split_gates(conductance: sp.Expr, states: set[str]) -> tuple[dict[str, int]
     return powers, rest
 
 
-def _conductance_parameter(coefficient: sp.Expr, module: ast.Module, name: str, span: Span) -> ast.Declaration:
+def parameter_values(module: ast.Module) -> dict[sp.Symbol, sp.Rational]:
+    """Each PARAMETER or CONSTANT with a value, as an exact number."""
+    return {symbol(d.name): sp.Rational(d.value.value.numerator, d.value.value.denominator)
+            for d in module.declarations
+            if d.block in ("PARAMETER", "CONSTANT") and d.value is not None and d.name not in ("v", "celsius")}
+
+
+def _conductance(coefficient: sp.Expr, module: ast.Module, constants: dict[sp.Symbol, sp.Rational], name: str,
+                 span: Span) -> tuple[ast.Declaration, Fraction, Q10 | None]:
+    """One PARAMETER times a number and at most one Q^((celsius - T)/10)."""
     parameters = {d.name: d for d in module.declared("PARAMETER") if d.value is not None}
-    if isinstance(coefficient, sp.Symbol) and coefficient.name in parameters:
-        return parameters[coefficient.name]
-    raise fail(Code.E205, f"the conductance of '{name}' is {coefficient}, not one PARAMETER", span,
-               "ionc's channels have one conductance parameter, gbar, times their gates")
+    found: list[ast.Declaration] = []
+    factor, q10 = sp.Integer(1), None
+    for part in sp.Mul.make_args(coefficient):
+        if isinstance(part, sp.Symbol) and part.name in parameters and not found:
+            found.append(parameters[part.name])
+        elif part.is_Rational:
+            factor = factor * part
+        elif q10 is None and (q10 := _as_q10(part, {}, constants)) is not None:
+            continue
+        else:
+            found.clear()
+            break
+    if len(found) != 1:
+        raise fail(Code.E205, f"the conductance of '{name}' is {coefficient}, not one PARAMETER "
+                   "(times a number and a q10 factor)", span,
+                   "ionc's channels have one conductance parameter, gbar, times their gates")
+    return found[0], Fraction(int(factor.p), int(factor.q)), q10
 
 
 def _reversal(reversal: sp.Expr, ion: str | None) -> Value | None:
@@ -133,7 +160,8 @@ def _reversal(reversal: sp.Expr, ion: str | None) -> Value | None:
     return from_sympy(reversal, {})
 
 
-def _gate(state: str, power: int, module: ast.Module, outcome: Outcome, span: Span) -> Gate:
+def _gate(state: str, power: int, module: ast.Module, outcome: Outcome, span: Span,
+          constants: dict[sp.Symbol, sp.Rational]) -> Gate:
     if state not in outcome.derivatives:
         raise fail(Code.E204, f"the current reads the STATE '{state}', but no {state}' = ... is solved", span)
     value, equation = outcome.derivatives[state]
@@ -146,20 +174,23 @@ def _gate(state: str, power: int, module: ast.Module, outcome: Outcome, span: Sp
     if x in slope.free_symbols or others:
         raise fail(Code.E400, f"{state}' is not linear in {state} with rates of v alone, "
                    "so it is not an ionc gate", equation)
-    return _best_form(state, power, slope, offset, lets, equation)
+    return _best_form(state, power, slope, offset, lets, equation, constants)
 
 
 def _best_form(state: str, power: int, slope: sp.Expr, offset: sp.Expr, lets: dict[sp.Symbol, Let],
-               span: Span) -> Gate:
+               span: Span, constants: dict[sp.Symbol, sp.Rational]) -> Gate:
     alpha, beta = sp.cancel(offset), sp.cancel(-slope - offset)
     inf, tau = _simplest(-offset / slope), _simplest(-1 / slope)
-    rates = sp.count_ops(alpha) + sp.count_ops(beta) < sp.count_ops(inf) + sp.count_ops(tau)
+    # rates only where shorter, and never with a branch inside: ionc guards a removable
+    # singularity of a rate, not one hidden in a branch of inf / tau's if
+    rates = (sp.count_ops(alpha) + sp.count_ops(beta) < sp.count_ops(inf) + sp.count_ops(tau)
+             and not _branches(alpha, lets) and not _branches(beta, lets))
     if rates:
-        q10 = _common_q10((alpha, beta), lets, 1)
+        q10 = _common_q10((alpha, beta), lets, 1, constants)
         if q10 is not None:
             alpha, beta = alpha / q10[1], beta / q10[1]
     else:
-        q10 = _common_q10((tau,), lets, -1)
+        q10 = _common_q10((tau,), lets, -1, constants)
         if q10 is not None:
             tau = tau * q10[1]
     first, second = (alpha, beta) if rates else (inf, tau)
@@ -180,13 +211,20 @@ def _simplest(expr: sp.Expr) -> sp.Expr:
     return cancelled if sp.count_ops(cancelled) < sp.count_ops(expr) else expr
 
 
-def _common_q10(rates: tuple[sp.Expr, ...], lets: dict[sp.Symbol, Let], sign: int) -> tuple[Q10, sp.Expr] | None:
+def _branches(expr: sp.Expr, lets: dict[sp.Symbol, Let]) -> bool:
+    """Whether an expression, its lets expanded, has an if (a Piecewise, min or max)."""
+    full = expr.subs({symbol_: SympyBuilder().build(let) for symbol_, let in lets.items()})
+    return bool(full.has(sp.Piecewise, sp.Min, sp.Max))
+
+
+def _common_q10(rates: tuple[sp.Expr, ...], lets: dict[sp.Symbol, Let], sign: int,
+                constants: dict[sp.Symbol, sp.Rational]) -> tuple[Q10, sp.Expr] | None:
     """A factor Q^((celsius - T)/10) (to the power `sign`) of every expression, and that factor."""
     for factor in sp.Mul.make_args(rates[0]):
         base, exponent = factor.as_base_exp()
         if exponent != sign:
             continue
-        q10 = _as_q10(base, lets)
+        q10 = _as_q10(base, lets, constants)
         if q10 is not None and all(_has_factor(rate, factor) for rate in rates):
             return q10, factor
     return None
@@ -196,9 +234,10 @@ def _has_factor(expr: sp.Expr, factor: sp.Expr) -> bool:
     return factor in sp.Mul.make_args(expr)
 
 
-def _as_q10(candidate: sp.Expr, lets: dict[sp.Symbol, Let]) -> Q10 | None:
+def _as_q10(candidate: sp.Expr, lets: dict[sp.Symbol, Let], constants: dict[sp.Symbol, sp.Rational]) -> Q10 | None:
+    """Q and T of Q^((celsius - T)/10), PARAMETERs taken at their values (q10 = 2.3, temp = 23)."""
     let = lets.get(candidate) if isinstance(candidate, sp.Symbol) else None
-    expr = SympyBuilder().build(let.value) if let is not None else candidate
+    expr = (SympyBuilder().build(let.value) if let is not None else candidate).subs(constants)
     if not isinstance(expr, sp.Pow) or not expr.base.is_Rational or expr.base <= 0:
         return None
     exponent = sp.expand(expr.exp)

@@ -156,8 +156,7 @@ class Executor:
         outcome.derivatives[statement.state] = (self.value(statement.value, frame, outcome), statement.span)
 
     def _assign(self, name: str, value: Value, span: Span, frame: Frame, outcome: Outcome) -> None:
-        let = Let(self._next, name, value, span)
-        self._next += 1
+        let = self._let(name, value, span)
         if name in frame.values:
             frame.values[name] = let
         elif name in self.assignable:
@@ -185,7 +184,7 @@ class Executor:
         then_frame, then_outcome = _copy(frame, outcome)
         self._run(statement.then, then_frame, then_outcome)
         self._run(statement.otherwise, frame, outcome)
-        _merge(condition, statement, then_frame, then_outcome, frame, outcome)
+        self._merge(condition, statement, then_frame, then_outcome, frame, outcome)
 
     # ---- expressions
     def value(self, expr: ast.Expr, frame: Frame, outcome: Outcome) -> Value:
@@ -218,6 +217,30 @@ class Executor:
         if name.name in self.assignable:
             return self._from_initial(name)
         raise fail(Code.E200, f"unknown name '{name.name}'", name.span)
+
+    def _merge(self, condition: Value, statement: ast.If, then_frame: Frame, then_outcome: Outcome,
+               frame: Frame, outcome: Outcome) -> None:
+        """After both branches ran: every variable they set differently becomes `if c then a else b`."""
+        for name in frame.values:
+            chosen = _choose(name, condition, then_frame.values.get(name), frame.values[name], statement)
+            frame.values[name] = None if chosen is None else self._named(name, chosen, statement.span)
+        for name in set(then_outcome.assigned) | set(outcome.assigned):
+            chosen = _choose(name, condition, then_outcome.assigned.get(name), outcome.assigned.get(name), statement)
+            if chosen is not None:
+                outcome.assigned[name] = self._named(name, chosen, statement.span)
+        if then_outcome.derivatives.keys() != outcome.derivatives.keys() or then_outcome.reactions != outcome.reactions:
+            raise fail(Code.E205, "an equation (x' = ... or ~) inside an if: ionc cannot translate it",
+                       statement.span)
+
+    def _named(self, name: str, value: Value, span: Span) -> Value:
+        """A merged value is a let of its own, so the analysis keeps the branch as one symbol."""
+        if not isinstance(value, Cond):
+            return value
+        return self._let(name, value, span)
+
+    def _let(self, name: str, value: Value, span: Span) -> Let:
+        self._next += 1
+        return Let(self._next, name, value, span)
 
     def initial(self) -> Outcome | None:
         """What INITIAL computes (run once), or None without an INITIAL block."""
@@ -291,20 +314,6 @@ def _copy(frame: Frame, outcome: Outcome) -> tuple[Frame, Outcome]:
     return (Frame(dict(frame.values), frame.function),
             Outcome(dict(outcome.assigned), dict(outcome.derivatives), list(outcome.reactions),
                     list(outcome.conserves), list(outcome.solves)))
-
-
-def _merge(condition: Value, statement: ast.If, then_frame: Frame, then_outcome: Outcome,
-           frame: Frame, outcome: Outcome) -> None:
-    """After both branches ran: every variable they set differently becomes `if c then a else b`."""
-    for name in frame.values:
-        frame.values[name] = _choose(name, condition, then_frame.values.get(name), frame.values[name], statement)
-    for name in set(then_outcome.assigned) | set(outcome.assigned):
-        chosen = _choose(name, condition, then_outcome.assigned.get(name), outcome.assigned.get(name), statement)
-        if chosen is not None:
-            outcome.assigned[name] = chosen
-    if then_outcome.derivatives.keys() != outcome.derivatives.keys() or then_outcome.reactions != outcome.reactions:
-        raise fail(Code.E205, "an equation (x' = ... or ~) inside an if: ionc cannot translate it",
-                   statement.span)
 
 
 def _choose(name: str, condition: Value, then: Value | None, otherwise: Value | None,

@@ -7,11 +7,12 @@ what was dropped or replaced are repeated in the header.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
 from ionc.importer.nmodl_channels import Q10, Channel, Gate
-from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit
+from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit, si_scale
 from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Op, Sym, Value
 from ionc.importer.nmodl_write import Writer, number_text
 
@@ -24,6 +25,7 @@ _IONC_WORDS = frozenset({
     "exponential", "sigmoid", "exp_linear",
 })
 _INDENT = "    "
+MA_PER_CM2 = UnitMap.of({"mA": Fraction(1), "cm": Fraction(-2)})  # NEURON's density current
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,10 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
     lines = [f"channel {channel.name} {{",
              f"{_INDENT}# {_one_line(channel.assignment.text)} ({context.cite(channel.assignment.line)})"]
     lines.append(f"{_INDENT}ion {channel.ion}" if channel.ion else f"{_INDENT}nonspecific")
-    gbar = channel.conductance
     name = "gbar" if channel.gates else "g"
-    lines.append(f"{_INDENT}{name} = {_declared(gbar, writer)}    # {gbar.name} ({context.cite(gbar.span.line)})")
+    lines.append(f"{_INDENT}{name} = {_conductance(channel, context, writer)}")
+    if channel.conductance_q10 is not None:
+        lines.append(f"{_INDENT}{_q10(channel.conductance_q10, context, name)}")
     if channel.reversal is not None:
         lines.append(f"{_INDENT}e = {_reversal(channel.reversal, context, writer)}")
     lines += [f"{_INDENT}{line}" for line in _parameters(channel, context, writer)]
@@ -105,6 +108,35 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
         lines += [f"{_INDENT}{line}" for line in _gate(gate, context, writer)]
     lines.append("}")
     return "\n".join(lines)
+
+
+def _conductance(channel: Channel, context: Context, writer: Writer) -> str:
+    """gbar: the PARAMETER's value where the number multiplying it only converts its unit."""
+    parameter = channel.conductance
+    cited = f"{parameter.name} ({context.cite(parameter.span.line)})"
+    if channel.factor == 1:
+        return f"{_declared(parameter, writer)}    # {cited}"
+    if parameter.value is None:
+        raise fail(Code.E204, f"PARAMETER '{parameter.name}' has no value", parameter.span)
+    wanted = _current_unit(channel, context.module) / MV
+    have = writer.unit_of(parameter.name)
+    (scale_have, dim_have), (scale_want, dim_want) = si_scale(have), si_scale(wanted)
+    factor = number_text(channel.factor)
+    if dim_have == dim_want and channel.factor * scale_want == scale_have:
+        return f"{_declared(parameter, writer)}    # {cited}; the .mod file's ({factor}) converts its unit"
+    value = channel.factor * parameter.value.value
+    return f"{_quantity_text(value, wanted)}    # {factor} * {cited}"
+
+
+def _current_unit(channel: Channel, module: ast.Module) -> UnitMap:
+    declared = next((d for d in module.declared("ASSIGNED") if d.name == channel.current and d.unit), None)
+    unit = parse_nmodl_unit(declared.unit) if declared and declared.unit else None
+    return unit or MA_PER_CM2
+
+
+def _quantity_text(value: Fraction, unit: UnitMap) -> str:
+    text = number_text(abs(value)) + ("" if unit.is_number else f" {unit.ionc_text()}")
+    return f"-{text}" if value < 0 else text
 
 
 def _one_line(text: str) -> str:
@@ -128,10 +160,7 @@ def _parameter(value: Value, module: ast.Module) -> ast.Declaration | None:
 def _declared(declaration: ast.Declaration, writer: Writer) -> str:
     if declaration.value is None:
         raise fail(Code.E204, f"PARAMETER '{declaration.name}' has no value", declaration.span)
-    value = declaration.value.value
-    unit = writer.unit_of(declaration.name)
-    text = number_text(abs(value)) + ("" if unit.is_number else f" {unit.ionc_text()}")
-    return f"-{text}" if value < 0 else text
+    return _quantity_text(declaration.value.value, writer.unit_of(declaration.name))
 
 
 def _parameters(channel: Channel, context: Context, writer: Writer) -> list[str]:
@@ -144,7 +173,12 @@ def _parameters(channel: Channel, context: Context, writer: Writer) -> list[str]
         _names(channel.reversal, read)
     return [f"{_rename(d.name)} = {_declared(d, writer)}    # {context.cite(d.span.line)}"
             for d in context.module.declarations
-            if d.name in read and d.block in ("PARAMETER", "CONSTANT") and d.name not in ("v", "celsius")]
+            if d.name in read and d.block in ("PARAMETER", "CONSTANT") and d.name not in _from_cell(context.module)]
+
+
+def _from_cell(module: ast.Module) -> set[str]:
+    """Names the cell provides, whatever block declares them: v, celsius, ion variables."""
+    return {"v", "celsius"} | {name for ion in module.ions for name in ion.reads}
 
 
 def _names(value: Value, found: set[str]) -> None:
@@ -165,8 +199,8 @@ def _names(value: Value, found: set[str]) -> None:
             _names(part, found)
 
 
-def _q10(q10: Q10, context: Context) -> str:
-    line = f"q10 = {number_text(q10.factor)} at {number_text(q10.reference)} degC"
+def _q10(q10: Q10, context: Context, of: str = "") -> str:
+    line = f"q10{' ' + of if of else ''} = {number_text(q10.factor)} at {number_text(q10.reference)} degC"
     if q10.source is None:
         return line
     return f"{line}    # {_one_line(q10.source.text)} ({context.cite(q10.source.line)})"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ionc.sema.units import UnitError, parse_unit
+from ionc.sema.units import DIMENSIONLESS, Dimension, UnitError, parse_unit
 
 # NMODL (units database) names -> ionc names; "" is a plain number.
 _ALIASES = {
@@ -111,3 +111,15 @@ def _atom(piece: str) -> UnitMap | None:
     except UnitError:
         return None
     return UnitMap.of({name: Fraction(int(digits) if digits else 1)})
+
+
+def si_scale(unit: UnitMap) -> tuple[Fraction, Dimension]:
+    """The SI value of one of this unit, and its dimension (through ionc's own unit table)."""
+    scale, dimension = Fraction(1), DIMENSIONLESS
+    for name, power in unit.powers:
+        if power.denominator != 1:
+            raise ValueError(f"{name}^{power}: ionc units take whole powers")
+        atom = parse_unit(name)
+        scale *= atom.scale ** int(power)
+        dimension = dimension * atom.dimension ** power
+    return scale, dimension
