@@ -65,7 +65,7 @@ import numpy as np
 from ionc import clamp
 from ionc.export import neuron as nrn
 from ionc.export.nmodl import Exported, export_file
-from ionc.mod_interface import ModFileError, read_interface
+from ionc.mod_interface import ModFileError, ModInterface, read_interface
 from ionc.runtime import standalone as runtime
 from ionc.verify_pairing import (
     ChannelParameter,
@@ -331,13 +331,21 @@ def export_targets(exported: Sequence[Exported], derived: Mapping[str, DerivedCh
     return targets
 
 
-def mod_target(text: str, exported: Sequence[Exported], derived: Mapping[str, DerivedChannel],
-               names: Sequence[str], mapping: Mapping[str, str]) -> tuple[Target, Pairing]:
-    """The target of a user's .mod file: its channels (by SUFFIX) and parameters paired."""
+def read_mod(text: str, channels: Sequence[str], names: Sequence[str]) -> tuple[ModInterface, tuple[str, ...]]:
+    """A user's .mod file's interface, and the channels of the model it stands for."""
     try:
         mechanism = read_interface(text)
-        chosen = pair_channels(mechanism.suffix, [e.suffix for e in exported], names)
-        by_name = {e.suffix: e for e in exported}
+        return mechanism, pair_channels(mechanism.suffix, channels, names)
+    except (ModFileError, PairingError) as error:
+        raise VerifyError(f"the .mod file: {error}") from None
+
+
+def mod_target(mechanism: ModInterface, exported: Sequence[Exported], derived: Mapping[str, DerivedChannel],
+               mapping: Mapping[str, str]) -> tuple[Target, Pairing]:
+    """The target of a user's .mod file: its channels (the exported ones) and parameters paired."""
+    chosen = tuple(e.suffix for e in exported)
+    by_name = {e.suffix: e for e in exported}
+    try:
         parameters = [ChannelParameter(c, p, by_name[c].parameters[p.name][0])
                       for c in chosen for p in derived[c].channel.parameters]
         pools = [c for c in chosen if derived[c].channel.pool]
@@ -454,12 +462,16 @@ def verify_file(
     from ionc.pipeline import derive_channels, front_end
 
     model = front_end(Path(path))
-    exported = export_file(path, None if against is not None else names)
-    derived = derive_channels([c for c in model.channels if c.name.text in {e.suffix for e in exported}])
     report = Report()
     if against is not None:
         text = against.read_text(encoding="utf-8")
-        target, pairing = mod_target(text, exported, derived, names or (), mapping or {})
+        mechanism, chosen = read_mod(text, [c.name.text for c in model.channels], names or ())
+        exported = export_file(path, chosen)
+    else:
+        exported = export_file(path, names)
+    derived = derive_channels([c for c in model.channels if c.name.text in {e.suffix for e in exported}])
+    if against is not None:
+        target, pairing = mod_target(mechanism, exported, derived, mapping or {})
         targets, texts = [target], {f"{target.suffix}.mod": text}
         report.notes += pairing.lines()
     else:

@@ -206,3 +206,22 @@ def test_pools_are_driven_by_a_prescribed_current(tmp_path: Path, capsys: pytest
     slow.write_text(MS_CAD.read_text().replace("(cainf - cai) / taur", "(cainf - cai) / (2 * taur)"))
     assert main(["verify", str(POOL), "--against", str(slow), "--channel", "cad"]) == EXIT_MISMATCH
     assert _rows(capsys.readouterr().out)["driven"][1] == "FAIL"
+
+
+def test_the_interface_of_a_mod_file_is_read_past_its_comments() -> None:
+    """SUFFIX, NONSPECIFIC_CURRENT or STATE named in a COMMENT or after ':' are not declarations."""
+    from ionc.mod_interface import ModFileError, read_interface
+
+    fixtures = REPO / "tests" / "importer" / "fixtures"
+    hhc = read_interface(HHC.read_text())  # its comment says 'one SUFFIX for three currents'
+    assert (hhc.suffix, hhc.reads, hhc.writes, hhc.nonspecific, hhc.states) == (
+        "hhc", ("ena", "ek"), ("ina", "ik"), ("il",), ("m", "h", "n"))
+    assert [(p.name, p.value, p.unit, p.is_range) for p in hhc.parameters] == [
+        ("gnabar", 0.12, "S/cm2", True), ("gkbar", 0.036, "S/cm2", True), ("gl", 0.0003, "S/cm2", True),
+        ("el", -54.3, "mV", True)]
+    ih = read_interface((fixtures / "ih_kole.mod").read_text())  # ': a NONSPECIFIC_CURRENT with its own ...'
+    assert ih.nonspecific == ("ihcn",) and ih.parameter("ehcn") is not None and not ih.parameter("ehcn").is_range
+    pool = read_interface((fixtures / "cad_destexhe.mod").read_text())
+    assert pool.is_pool and pool.writes == ("cai",) and pool.states == ("cai",)
+    with pytest.raises(ModFileError, match="it is a POINT_PROCESS, not a density mechanism"):
+        read_interface("NEURON { POINT_PROCESS ExpSyn }\n")

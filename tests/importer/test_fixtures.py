@@ -153,14 +153,14 @@ def test_the_imported_fixture_agrees_with_neuron_running_it(fixture: Path, tmp_p
     """ionc import, ionc check, then ionc verify against the fixture itself: every voltage-clamp protocol
     within 1% of its peak, the current clamp within 1% of v's excursion or its spikes within 0.05 ms."""
     pytest.importorskip("neuron")
-    from ionc.cli import main
+    from ionc.cli import DEFAULT_REVERSALS_MV, main
     from ionc.verify import CURRENT_CLAMP, POOL_PROTOCOL, verify_file
 
     imported = tmp_path / f"{fixture.stem}.ionc"
     assert main(["import", str(fixture), "-o", str(imported)]) == 0
     assert main(["check", str(imported)]) == 0
     report = verify_file(imported, against=fixture, celsius=FIXTURE_CELSIUS.get(fixture.stem, CELSIUS),
-                         reversals={"na": REVERSALS_MV["ena"], "k": REVERSALS_MV["ek"], "ca": 132.458},
+                         reversals=DEFAULT_REVERSALS_MV,
                          concentrations={"cai": CAI_MM})
     protocols = [r.protocol for r in report.rows]
     pool = read_interface(fixture.read_text()).is_pool
