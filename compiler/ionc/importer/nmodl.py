@@ -105,8 +105,8 @@ def _channels(module: ast.Module, outcome: Outcome, source: SourceFile) -> tuple
                    module.suffix or Span(source, 0, 1))
     suffix = module.suffix.text if module.suffix else "channel"
     names = channel_names(suffix, [(ion, name) for ion, name, _ in currents])
-    channels = [analyse_current(name, channel_name, ion, module, outcome, span)
-                for (ion, name, span), channel_name in zip(currents, names, strict=True)]
+    channels = [channel for (ion, name, span), channel_name in zip(currents, names, strict=True)
+                for channel in analyse_current(name, channel_name, ion, module, outcome, span)]
     return tuple(_leak_named(c, suffix) if len(channels) > 1 else c for c in channels)
 
 

@@ -80,14 +80,25 @@ def channel_names(suffix: str, currents: list[tuple[str | None, str]]) -> list[s
 
 
 def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.Module,
-                    outcome: Outcome, span: Span) -> Channel:
+                    outcome: Outcome, span: Span) -> tuple[Channel, ...]:
+    """The channel(s) of one current: one per term of a conductance that is a sum of gate products."""
     value = outcome.assigned.get(name)
     if value is None:
         raise fail(Code.E204, f"BREAKPOINT does not assign the current '{name}'", span)
     current = SympyBuilder().build(value)
     assignment = value.span if isinstance(value, Let) else span
-    states = {d.name for d in module.declared("STATE")}
     conductance, reversal = _ohmic(current, name, span)
+    terms = sp.Add.make_args(sp.expand(conductance, deep=False, power_base=False, power_exp=False,
+                                       multinomial=False, log=False))
+    names = [channel_name] if len(terms) == 1 else [f"{channel_name}_{k}" for k in range(1, len(terms) + 1)]
+    return tuple(
+        _channel(term, term_name, name, assignment, ion, _reversal(reversal, ion), module, outcome, span)
+        for term, term_name in zip(terms, names, strict=True))
+
+
+def _channel(conductance: sp.Expr, channel_name: str, name: str, assignment: Span, ion: str | None,
+             reversal: Value | None, module: ast.Module, outcome: Outcome, span: Span) -> Channel:
+    states = {d.name for d in module.declared("STATE")}
     powers, coefficient = _split_gates(conductance, states)
     constants = parameter_values(module)
     parameter, factor, conductance_q10 = _conductance(coefficient, module, constants, name, span)
@@ -98,7 +109,7 @@ def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.M
     if shared is not None:
         gates = tuple(Gate(g.state, g.power, g.form, g.first, g.second, None, g.span) for g in gates)
     return Channel(channel_name, name, span, assignment, ion, parameter, factor, conductance_q10,
-                   _reversal(reversal, ion), gates, shared)
+                   reversal, gates, shared)
 
 
 def _ohmic(current: sp.Expr, name: str, span: Span) -> tuple[sp.Expr, sp.Expr]:

@@ -82,10 +82,10 @@ def _header(context: Context) -> str:
         lines += [""] + [line.rstrip() for line in comment.strip("\n").splitlines()]
     if len(context.channels) > 1:
         names = ", ".join(f"{c.name} ({c.current})" for c in context.channels)
-        lines += ["", f"{context.filename}'s mechanism {module.suffix.text if module.suffix else ''} writes "
-                  f"{len(context.channels)} currents; an ionc channel carries one, so it is split into "
-                  f"{names}: each named after its ion (a nonspecific current without gates is the leak) and "
-                  "with the gates its current uses."]
+        lines += ["", f"An ionc channel carries one current through one product of gates, so the mechanism "
+                  f"{module.suffix.text if module.suffix else ''} becomes {names}: one channel per current "
+                  "(named after its ion; a nonspecific current without gates is the leak), and one per term "
+                  "where a conductance is a sum of gate products (numbered), each with the gates it uses."]
     if context.notes:
         lines += ["", "Notes:"] + [f"- {note}" for note in context.notes]
     return "\n".join(f"# {line}".rstrip() for line in lines)
@@ -122,10 +122,13 @@ def _conductance(channel: Channel, context: Context, writer: Writer) -> str:
     have = writer.unit_of(parameter.name)
     (scale_have, dim_have), (scale_want, dim_want) = si_scale(have), si_scale(wanted)
     factor = number_text(channel.factor)
-    if dim_have == dim_want and channel.factor * scale_want == scale_have:
+    if dim_have != dim_want:
+        return f"{_quantity_text(channel.factor * parameter.value.value, wanted)}    # {factor} * {cited}"
+    in_own_unit = channel.factor * scale_want / scale_have  # the number that multiplies it, in its own unit
+    if in_own_unit == 1:
         return f"{_declared(parameter, writer)}    # {cited}; the .mod file's ({factor}) converts its unit"
-    value = channel.factor * parameter.value.value
-    return f"{_quantity_text(value, wanted)}    # {factor} * {cited}"
+    value = in_own_unit * parameter.value.value
+    return f"{_quantity_text(value, have)}    # {factor} * {cited}"
 
 
 def _current_unit(channel: Channel, module: ast.Module) -> UnitMap:
