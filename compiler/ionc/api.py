@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,10 +105,17 @@ def run_simulation(path: str | Path, simulation: str | None = None, overrides: S
                    parameters: dict[str, Any] | None = None,
                    space_time: bool = False,
                    sweeps: Sequence[str] = (),
-                   backend: str = "numpy") -> tuple[dict[str, Any], dict[str, Any]]:
+                   backend: str = "numpy",
+                   progress: Callable[[int, int], None] | None = None,
+                   stop_on_interrupt: bool = False,
+                   stream: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compile (cached) and run; return (the JSON output contract, the raw arrays).
 
-    `sweeps` (NAME=LO:HI:N, with units) run as one batch over their grid.
+    `sweeps` (NAME=LO:HI:N, with units) run as one batch over their grid. `progress(step,
+    n_steps)` is called after every chunk of steps. With `stop_on_interrupt`, Ctrl-C stops the
+    run at the end of a chunk and what was computed is returned, marked incomplete. With
+    `stream`, the recordings go to files in that directory as the run goes (see
+    ionc.run.stream) instead of into memory, and the output names the files.
     """
     path = Path(path)
     compiled = compile_file(path, simulation, overrides, backend=backend)
@@ -120,10 +127,28 @@ def run_simulation(path: str | Path, simulation: str | None = None, overrides: S
 
         swept = parse_sweeps(sweeps, module.PARAMETER_UNITS)
         values.update(swept)
-    result: dict[str, Any] = module.simulate(values, space_time=space_time)
+    sink = None
+    if stream is not None:
+        from ionc.run.stream import StreamSink
+
+        meta = module.META
+        sink = StreamSink(Path(stream), dict(module.RECORDS), meta["dt"], round(meta["duration"] / meta["dt"]))
+    try:
+        result: dict[str, Any] = module.simulate(values, space_time=space_time, progress=progress,
+                                                 stop_on_interrupt=stop_on_interrupt, sink=sink)
+    except Exception as error:  # a blow-up: what was streamed stays readable, and says why it ends
+        if sink is not None:
+            sink.close(sink.steps, complete=False, note=f"stopped at t = {sink.steps * sink.dt:g} ms: {error}")
+        raise
     timing = {"compile_s": compiled.compile_s, "simulate_s": result["simulate_s"]}
     meta = dict(module.META, timing=timing)
     if swept:
         meta["sweep"] = {name: array.tolist() for name, array in swept.items()}
     output: dict[str, Any] = module.result_json(result, meta)
+    if sink is not None:
+        note = output.get("note")
+        sink.close(result["steps"], result["complete"], note)
+        output["spikes"] = sink.spikes()
+        output["stream"] = {"directory": str(sink.directory), "index": "index.json",
+                            "files": {site: t.path.name for site, t in sink.traces.items()}}
     return output, result

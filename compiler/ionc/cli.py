@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="numpy (default) or numba: the same equations in one compiled loop (pip install 'ionc[fast]')")
     run.add_argument("--sweep", action="append", default=[], metavar="NAME=LO:HI:N",
                      help="run a grid of values as one batch, e.g. --sweep stim.amplitude=0:0.3nA:1024")
+    run.add_argument("--stream", type=Path, metavar="DIR",
+                     help="write the recordings to DIR as the run goes (one .npy per recording and "
+                     "index.json), not into memory: for runs whose traces would not fit")
+    run.add_argument("--quiet", action="store_true", help="no progress bar (shown on stderr for runs over ~2 s)")
 
     show = commands.add_parser("show", help="print the derived equations (or the discretisation)")
     show.add_argument("file", type=Path)
@@ -184,19 +188,41 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
+
 def _run(args: argparse.Namespace) -> int:
     from ionc.api import run_simulation
+    from ionc.run.progress import ProgressBar
 
-    output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot),
-                                 sweeps=args.sweep, backend=args.backend)
+    if args.stream is not None and args.stream.exists() and not args.stream.is_dir():
+        print(f"error: --stream {args.stream} is a file, not a directory", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    if args.stream is not None and args.plot:
+        print("error: --plot needs the traces in memory; plot from the files --stream writes", file=sys.stderr)
+        return EXIT_MODEL_ERROR
+    bar = None if args.quiet else ProgressBar(args.file.name)
+    try:
+        output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot),
+                                     sweeps=args.sweep, backend=args.backend, progress=bar,
+                                     stop_on_interrupt=True, stream=args.stream)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         args.json.write_text(json.dumps(output), encoding="utf-8")
-    if args.plot:
+    if args.plot and output.get("traces"):
         from ionc.plot import plot_run
 
         plot_run(output, raw, args.plot, title=f"{args.file.name}")
     _summarise(output)
-    return 0
+    if output.get("complete", True):
+        return 0
+    written = [str(p) for p in (args.json, args.stream) if p is not None]
+    print(f"interrupted: the run was {output['note']}; "
+          f"{'what was computed is in ' + ' and '.join(written) if written else 'nothing was written'}",
+          file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _summarise(output: dict) -> None:  # type: ignore[type-arg]

@@ -287,17 +287,18 @@ def lower_simulation(simulation: ir.SimulationDef, channels: dict[str, low.Chann
     lowerer = base_lowerer()
     method = simulation.attr("method")
     cell = lower_cell(simulation.cell, channels)
+    dt = _positive(simulation.attr("dt"), 0.025, lowerer)
     return low.Simulation(
         name=simulation.name.text,
         source=simulation.span.source.path,
         cell=cell,
-        dt=_positive(simulation.attr("dt"), 0.025, lowerer),
+        dt=dt,
         duration=_positive(simulation.attr("duration"), 100.0, lowerer),
         method=_name(method, DEFAULT_METHOD),
         tables=_switch(simulation.attr("tables")),
         precision=_name(simulation.attr("precision"), "double"),
         stimuli=tuple(_stimulus(s, lowerer, cell) for s in simulation.stimuli),
-        records=tuple(_record(r, lowerer, cell) for r in simulation.records),
+        records=tuple(_record(r, lowerer, cell, dt) for r in simulation.records),
         reports=tuple(
             low.Report(name=r.name, start=(r.start.section_name, _x(r.start, lowerer, cell)),
                        end=(r.end.section_name, _x(r.end, lowerer, cell)))
@@ -337,8 +338,22 @@ def _stimulus(stimulus: ir.StimulusDef, lowerer: Lowerer, cell: low.Cell) -> low
     )
 
 
-def _record(record: ir.RecordDef, lowerer: Lowerer, cell: low.Cell) -> low.Record:
+def _record(record: ir.RecordDef, lowerer: Lowerer, cell: low.Cell, dt: float) -> low.Record:
     return low.Record(
         site=record.site, variable=tuple(i.text for i in record.variable),
         section=record.location.section_name, x=_x(record.location, lowerer, cell),
+        stride=1 if record.every is None else _stride(record.every, lowerer, dt),
     )
+
+
+STRIDE_TOLERANCE = 1e-9  # relative: `every 0.1 ms` with dt = 0.025 ms is 4 steps despite rounding
+
+
+def _stride(every: syn.Expr, lowerer: Lowerer, dt: float) -> int:
+    """The steps between samples of `record ... every INTERVAL`: a whole number of steps, at least one."""
+    interval = constant_value(every, lowerer)
+    steps = round(interval / dt)
+    if interval <= 0 or steps < 1 or abs(interval / dt - steps) > STRIDE_TOLERANCE * steps:
+        raise fail(Code.E303, f"the sampling interval {interval:g} ms is not a whole multiple of dt = {dt:g} ms",
+                   every.span, f"use a multiple of dt, e.g. every {max(steps, 1) * dt:g} ms")
+    return steps

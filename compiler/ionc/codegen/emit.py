@@ -42,6 +42,8 @@ class RecordView:
     value: str  # numpy: v[:, 5]
     fused_value: str  # fused loop: v[b, 5]
     v_site: int = -1  # a record of v: its index in V_SITES (the numpy loop gathers them at once)
+    state_column: int = -1  # a record of a state: its column in the chunk of recorded states
+    stride: int = 1  # steps between samples
 
 
 def _membrane_lines(views: list[ChannelView]) -> list[str]:
@@ -71,6 +73,8 @@ class GateGroup:
     suffix: str  # "" for the channels on every node, _<channel> for one on some
     states: list[str]
     size: int
+    labels: list[str]  # the states as messages name them: hh_na.m
+
 
 
 def _gate_groups(views: list[ChannelView]) -> list[GateGroup]:
@@ -78,9 +82,28 @@ def _gate_groups(views: list[ChannelView]) -> list[GateGroup]:
     for view in views:
         if view.states:
             suffix = f"_{view.name}" if view.nodes else ""
-            group = groups.setdefault(suffix, GateGroup(suffix, [], view.size))
+            group = groups.setdefault(suffix, GateGroup(suffix, [], view.size, []))
             group.states.extend(view.states)
+            group.labels.extend(_state_label(view, state) for state in view.states)
     return list(groups.values())
+
+
+def _state_label(view: ChannelView, state: str) -> str:
+    """hh_na_m -> hh_na.m: a state as the model file names it."""
+    return f"{view.name}.{state.removeprefix(view.name + '_')}"
+
+
+def _state_start(records: list[RecordView]) -> str:
+    """The recorded states (not v) at t = 0 side by side, (batch, records)."""
+    values = [r.value for r in records if r.v_site < 0]
+    return f"np.stack([{', '.join(values)}], axis=-1)" if values else "np.empty((batch, 0))"
+
+
+def _mechanisms(views: list[ChannelView], pool_ions: list[str]) -> list[tuple[str, str, str]]:
+    """(label, array, its nodes) of every state and pool concentration, for blow-up messages."""
+    found = [(_state_label(view, state), state, f"NODES_{view.name}" if view.nodes else "None")
+             for view in views for state in (*view.states, *view.kinetic_states)]
+    return found + [(f"{ion}i", f"{ion}i", "None") for ion in pool_ions]
 
 
 def _unpack(names: list[str], array: str) -> str:
@@ -182,8 +205,10 @@ def _v_sites(records: list[RecordView], reports: list[ReportView]) -> tuple[list
     nodes = [int(r.value.split("[:, ")[1].rstrip("]")) for r in records if r.value.startswith("v[")]
     nodes += [n for r in reports for n in (r.start, r.end)]
     sites = list(dict.fromkeys(nodes))
+    state_records = [r for r in records if not r.value.startswith("v[")]
     records = [dataclasses.replace(r, v_site=sites.index(int(r.value.split("[:, ")[1].rstrip("]"))))
-               if r.value.startswith("v[") else r for r in records]
+               if r.value.startswith("v[") else dataclasses.replace(r, state_column=state_records.index(r))
+               for r in records]
     reports = [dataclasses.replace(r, start_site=sites.index(r.start), end_site=sites.index(r.end)) for r in reports]
     return sites, records, reports
 
@@ -230,6 +255,9 @@ class ModuleView:
     stimuli: list[StimulusView]
     v_sites: list[int]
     records: list[RecordView]
+    state_records: int  # how many records are of states other than v
+    state_start: str  # those states at t = 0, (batch, state_records)
+    mechanisms: list[tuple[str, str, str]]  # (label, array, nodes) of every state, for messages
     reports: list[ReportView]
     runtime: str
     imports: Imports
@@ -239,6 +267,7 @@ class ModuleView:
     node_x: list[float]
     backend: str
     fused_args: list[tuple[str, str]]  # (parameter of _fused_loop, what simulate() passes)
+    fused_per_call: int = 4  # how many of them change from call to call (first, last and the chunks)
     fused_update: str
     tables: bool
     dtype: str  # of the arrays of the time loop
@@ -477,7 +506,7 @@ def _record_view(record: low.Record, disc: Discretization, nodes: dict[str, np.n
     value = _record_value(record, disc, nodes)
     array, index = value.split("[:, ")
     fused = f"v[b, {index}" if array == "v" else f"S_{array}[b, {index}"
-    return RecordView(record.site, value, fused)
+    return RecordView(record.site, value, fused, stride=record.stride)
 
 
 def _record_value(record: low.Record, disc: Discretization, nodes: dict[str, np.ndarray]) -> str:
@@ -520,7 +549,9 @@ def _fused_args(nodes: int, views: list[ChannelView], simulation: low.Simulation
     """The fused loop's parameters and the values simulate() passes, listed once for both templates."""
     cable = nodes > 1
     args = [
-        ("n_steps", "n_steps"), ("dt", "dt"), ("v", "v"),
+        # the first four change from call to call (simulate() passes the rest once made: fused_inputs)
+        ("first", "first"), ("last", "last"), ("v_chunk", "_v_chunk"), ("state_chunk", "_state_chunk"),
+        ("dt", "dt"), ("v", "v"), ("v_sane", "V_SANE_MV"),
         ("block", f"max(1, FUSED_BLOCK_NODES // {nodes})"),
         ("capacitance_over_dt", f"_full(capacitance_over_dt, batch, {nodes})"),
         ("area_factor", "area_factor[0]"),
@@ -540,8 +571,6 @@ def _fused_args(nodes: int, views: list[ChannelView], simulation: low.Simulation
     for stimulus in simulation.stimuli:
         args += [(f"{stimulus.name}_{part}", f"_full({stimulus.name}_{part}, batch, 1)[:, 0]")
                  for part in ("amplitude", "delay", "end")]
-    args += [(f"trace_{k}", f"trace_{k}") for k in range(len(simulation.records))]
-    args += [(f"report_{k}", f"report_{k}") for k in range(len(simulation.reports))]
     if tables:
         args += [("table_v0", "TABLE_V0"), ("table_dv", "TABLE_DV"), ("table_n", "TABLE_N")]
         for view in views:
@@ -745,6 +774,9 @@ def module_view(
         stimuli=stimuli,
         v_sites=v_sites,
         records=records,
+        state_records=sum(r.v_site < 0 for r in records),
+        state_start=_state_start(records),
+        mechanisms=_mechanisms(views, pool_ions),
         reports=reports,
         runtime=runtime_source(),
         imports=_imports(cable_source()[0].splitlines() if disc.n > 1 else [], backend),

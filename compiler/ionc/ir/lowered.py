@@ -135,6 +135,7 @@ class Record:
     variable: tuple[str, ...]  # ("v",) or ("hh_na", "m")
     section: str
     x: float
+    stride: int = 1  # steps between samples (`every`: a whole multiple of dt)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

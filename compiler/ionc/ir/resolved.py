@@ -159,6 +159,7 @@ class RecordDef:
     variable: tuple[syn.Ident, ...]
     location: syn.Location
     span: syn.Span
+    every: syn.Expr | None = None  # the sampling interval as written (None: every step)
 
     @property
     def site(self) -> str:

@@ -120,20 +120,169 @@ def quiet_floating_point(function: Any) -> Any:
 
 
 V_SANE_MV = 1e4  # beyond this, a membrane potential is a numerical blow-up
+# The gates' exact step x = inf + (x - inf) exp(-dt/tau) holds v fixed over the step. With dt
+# beyond a few time constants a gate jumps to its steady state at the previous v each step: the
+# scheme stays bounded but the coupling of v and the gates that makes a spike is lost (the squid
+# axon at dt = 1 ms does not fire). A run stops when some gate has dt > MAX_DT_OVER_TAU * tau.
+MAX_DT_OVER_TAU = 3.0
+
+
+def state_report(b: int, k: int, mechanisms: list[tuple[str, Any, Any]]) -> str:
+    """Every mechanism state at node k of batch member b: `hh_na.m = 0.97, ...`.
+
+    mechanisms: (label, array (batch, nodes of the mechanism), its nodes or None for all)."""
+    parts = []
+    for label, values, nodes in mechanisms:
+        where = [k] if nodes is None else np.flatnonzero(nodes == k)
+        if len(where):  # else the mechanism is not inserted at this node
+            parts.append(f"{label} = {float(values[b, int(where[0])]):.6g}")
+    return ", ".join(parts) if parts else "(no mechanism states)"
+
+
+def place_of(k: int, node_section: np.ndarray, node_x: np.ndarray, sections: list[str]) -> str:
+    return f"{sections[node_section[k]]}({node_x[k]:.4g}) (node {k})"
 
 
 def check_finite(v: np.ndarray, t: float, node_section: np.ndarray, node_x: np.ndarray,
-                 sections: list[str]) -> None:
-    """Stop with the time and place of a numerical blow-up (NaN, inf or |v| > V_SANE_MV)."""
+                 sections: list[str], mechanisms: list[tuple[str, Any, Any]] | None = None,
+                 dt: float = 0.0, fastest_tau: float = np.inf) -> None:
+    """Stop with the time, place and states of a numerical blow-up (NaN, inf or |v| > V_SANE_MV)."""
     bad = ~np.isfinite(v) | (np.abs(v) > V_SANE_MV)
     if not bad.any():
         return
-    b, k = np.argwhere(bad)[0]
-    place = f"{sections[node_section[k]]}({node_x[k]:.4g})"
+    b, k = (int(i) for i in np.argwhere(bad)[0])
+    member = f", batch member {b}" if v.shape[0] > 1 else ""
+    advice = "Try a smaller dt"
+    if np.isfinite(fastest_tau) and fastest_tau > 0:
+        advice += (f" (the fastest gate time constant seen was {fastest_tau:.3g} ms: dt <= "
+                   f"{suggested_dt(fastest_tau):.2g} ms follows it)")
     raise SimulationError(
-        f"v = {v[b, k]:.6g} mV at {place} (node {k}, batch member {b}) by t = {t:g} ms: the simulation "
-        "blew up. Try a smaller dt, or check the parameters (a negative conductance or capacitance?)"
+        f"v = {v[b, k]:.6g} mV at {place_of(k, node_section, node_x, sections)}{member} by t = {t:g} ms "
+        f"(dt = {dt:g} ms): the simulation blew up. States there: {state_report(b, k, mechanisms or [])}. "
+        f"{advice}, or check the parameters (a negative conductance or capacitance?)"
     )
+
+
+def suggested_dt(tau: float) -> float:
+    """A dt that resolves a time constant tau (ms): a fifth of it, rounded down to 1, 2, 2.5 or 5 x 10^n
+    (the squid axon's resting tau of m, 0.062 ms, gives 0.01 ms, the model's own dt)."""
+    target = tau / 5.0
+    scale = 10.0 ** np.floor(np.log10(target))
+    return float(max(m for m in (1.0, 2.0, 2.5, 5.0) if m * scale <= target) * scale)
+
+
+def fastest_gate(decays: list[tuple[list[str], np.ndarray, Any]]) -> tuple[float, str, int, int]:
+    """The smallest exp(-dt/tau) over all gates: (its value, the gate, batch member, node).
+
+    decays: (the gates' labels, their exp(-dt/tau) stacked (gates, batch, nodes), nodes or None)."""
+    found = (1.0, "", -1, -1)
+    for labels, factor, nodes in decays:
+        if factor.size == 0:
+            continue
+        flat = int(np.argmin(factor))  # NaN (a blow-up) is check_finite's to report
+        row, b, j = np.unravel_index(flat, factor.shape)
+        value = float(factor[row, b, j])
+        if value < found[0]:
+            found = (value, labels[row], int(b), int(j if nodes is None else nodes[j]))
+    return found
+
+
+def check_stability(decays: list[tuple[list[str], np.ndarray, Any]], v: np.ndarray, t: float, dt: float,
+                    node_section: np.ndarray, node_x: np.ndarray, sections: list[str],
+                    mechanisms: list[tuple[str, Any, Any]]) -> float:
+    """Stop where a gate's time constant is below dt / MAX_DT_OVER_TAU; return the fastest tau (ms)."""
+    decay, gate, b, k = fastest_gate(decays)
+    if decay >= 1.0 or not decay > 0.0:
+        return np.inf if decay >= 1.0 else 0.0
+    tau = dt / -np.log(decay)
+    if dt <= MAX_DT_OVER_TAU * tau:
+        return float(tau)
+    member = f", batch member {b}" if v.shape[0] > 1 else ""
+    raise SimulationError(
+        f"dt = {dt:g} ms is too large: at t = {t:g} ms the state {gate} at "
+        f"{place_of(k, node_section, node_x, sections)}{member} has a time constant of {tau:.3g} ms, and a "
+        f"step longer than {MAX_DT_OVER_TAU:g} time constants loses the coupling between v and the gates "
+        f"(the run would stay bounded but be wrong). v = {v[b, k]:.6g} mV there; states: "
+        f"{state_report(b, k, mechanisms)}. Try dt <= {suggested_dt(tau):.2g} ms, or check the gate's "
+        "rate parameters"
+    )
+
+
+class Recordings:
+    """The recorded traces of a run, each sampled every `stride` steps from t = 0.
+
+    The time loop writes every step's values into chunk buffers (v at V_SITES, other
+    recorded states); at the end of each chunk `take` keeps the steps that are samples:
+    in memory, or handed to a sink (streamed to disk) so that memory stays bounded."""
+
+    def __init__(self, names: list[str], columns: list[tuple[bool, int]], strides: list[int], batch: int,
+                 n_steps: int, sink: Any = None) -> None:
+        self.names, self.columns, self.strides, self.sink = names, columns, strides, sink
+        self.steps = 0  # steps taken so far
+        self.traces = [] if sink is not None else [
+            np.empty((batch, n_steps // stride + 1)) for stride in strides]
+
+    def start(self, v_sites: np.ndarray, states: np.ndarray) -> None:
+        """The samples at t = 0: v at the sites (batch, sites) and the states (batch, records)."""
+        self.take(-1, 1, v_sites[np.newaxis], states[np.newaxis])
+
+    def take(self, first: int, count: int, v_chunk: np.ndarray, state_chunk: np.ndarray) -> None:
+        """Steps first + 1 ... first + count, whose values are rows 0 ... count - 1 of the chunks."""
+        for index, ((is_v, column), stride) in enumerate(zip(self.columns, self.strides, strict=True)):
+            chunk = v_chunk if is_v else state_chunk
+            start = -(-(first + 1) // stride)  # the first sample index at or after step first + 1
+            stop = (first + count) // stride + 1
+            if stop <= start:
+                continue
+            rows = np.arange(start, stop) * stride - first - 1
+            values = chunk[rows, :, column].T  # (batch, samples)
+            if self.sink is None:
+                self.traces[index][:, start:stop] = values
+            else:
+                self.sink.write(self.names[index], start, values)
+        self.steps = first + count
+        if self.sink is not None:
+            self.sink.flush(self.steps)
+
+    def samples(self, index: int) -> int:
+        """How many samples of recording `index` are taken."""
+        return self.steps // self.strides[index] + 1
+
+    def result(self, dt: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(traces, their time axes) as far as the run went; none when streamed (the sink has them)."""
+        if self.sink is not None:
+            return {}, {}
+        times = {name: np.arange(self.samples(k)) * stride * dt
+                 for k, (name, stride) in enumerate(zip(self.names, self.strides, strict=True))}
+        traces = {name: trace[:, : self.samples(k)] for k, (name, trace) in enumerate(zip(self.names, self.traces, strict=True))}
+        return traces, times
+
+
+class InterruptFlag:
+    """While active, Ctrl-C (SIGINT) sets `raised` instead of raising KeyboardInterrupt, so the
+    time loop can stop at the end of a chunk with its state whole. Outside the main thread
+    (where Python delivers no signals) it does nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.raised = enabled, False
+        self.previous: Any = None  # the SIGINT handler to put back
+
+    def __enter__(self) -> Any:  # InterruptFlag (not yet a name where the generated module defines it)
+        import signal
+        import threading
+
+        if self.enabled and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._raise)
+        return self
+
+    def _raise(self, number: int, frame: Any) -> None:
+        self.raised = True
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def table_of(values: np.ndarray, batch: int, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -175,24 +324,40 @@ def conduction_velocity(t: np.ndarray, v_pair: np.ndarray, distance_um: float) -
 
 
 def result_json(result: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """The JSON output contract: t, traces, spikes, velocity, meta."""
+    """The JSON output contract: t, traces, spikes, velocity, meta (and t_of, complete, note)."""
     t = result["t"]
     batched = result["batch"] > 1
+    times = result.get("times", {})
     traces: dict[str, Any] = {}
     spikes: dict[str, Any] = {}
+    t_of: dict[str, Any] = {}
     for site, trace in result["traces"].items():
+        axis = times.get(site, t)
+        if axis is not t and not np.array_equal(axis, t):
+            t_of[site] = axis.tolist()  # sampled at another interval than "t"
         rows = [trace[b] for b in range(trace.shape[0])]
         traces[site] = [r.tolist() for r in rows] if batched else rows[0].tolist()
         if site.startswith("v@"):
-            found = [spike_times(t, r) for r in rows]
+            found = [spike_times(axis, r) for r in rows]
             spikes[site] = found if batched else found[0]
     output: dict[str, Any] = {"t": t.tolist(), "traces": traces, "spikes": spikes}
+    if t_of:
+        output["t_of"] = t_of
     if "table_error" in result:
         meta = dict(meta, table_error=result["table_error"])
+    if "fastest_tau" in result and np.isfinite(result["fastest_tau"]):
+        meta = dict(meta, fastest_tau_ms=result["fastest_tau"])
     if result.get("velocity"):
         output["velocity"] = result["velocity"]
+    if not result.get("complete", True):
+        output["complete"] = False
+        output["note"] = interrupt_note(result)
     output["meta"] = meta
     return output
+
+
+def interrupt_note(result: dict[str, Any]) -> str:
+    return f"cut short at t = {result['t_end']:g} ms by an interrupt"
 
 
 def command_line(simulate: Any, meta: dict[str, Any], argv: list[str] | None = None) -> int:
@@ -206,7 +371,7 @@ def command_line(simulate: Any, meta: dict[str, Any], argv: list[str] | None = N
     for item in args.set:
         name, _, value = item.partition("=")
         overrides[name.strip()] = float(value)
-    result = simulate(overrides)
+    result = simulate(overrides, stop_on_interrupt=True)
     output = result_json(result, dict(meta, timing={"simulate_s": result["simulate_s"]}))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
@@ -214,6 +379,9 @@ def command_line(simulate: Any, meta: dict[str, Any], argv: list[str] | None = N
     else:
         for site, times in output["spikes"].items():
             print(f"{site}: spikes at {times} ms")
+    if not result["complete"]:
+        print(f"stopped: {interrupt_note(result)}", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -261,6 +261,9 @@ def _check_simulation(simulation: ir.SimulationDef, sink: DiagnosticSink) -> Non
     for stimulus in simulation.stimuli:
         _check_attrs(stimulus.attrs, STIMULUS_ATTRS, scope, sink)
         _check_location(stimulus.location, sink)
+    intervals = {id(r.every): r.every for r in simulation.records if r.every is not None}
+    for every in intervals.values():  # one per `record` statement, however many locations it has
+        expect(every, u.TIME, "'every'", scope, sink)
     for record in simulation.records:
         _check_location(record.location, sink)
     for report in simulation.reports:

@@ -586,7 +586,7 @@ def _simulation(
     unique((a.name for a in attrs), "simulation property", sink)
     stimuli = _stimuli([s for s in node.body if isinstance(s, syn.Stimulus)], cell, sink)
     records = tuple(
-        ir.RecordDef(variable=r.variable, location=loc, span=r.span)
+        ir.RecordDef(variable=r.variable, location=loc, span=r.span, every=r.every)
         for r in node.body if isinstance(r, syn.Record) for loc in r.locations
     )
     _check_unique_sites(records, sink)

@@ -283,6 +283,7 @@ class Stimulus(Node):
 class Record(Node):
     variable: tuple[Ident, ...]  # `v` or `hh_na.m`
     locations: tuple[Location, ...]
+    every: Expr | None = None  # `every 0.1 ms`: the sampling interval (None: every step)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

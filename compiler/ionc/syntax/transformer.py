@@ -189,8 +189,11 @@ class ToSyntax(Transformer[Token, syn.File]):
         return self._ident(children[0])
 
     def record_stmt(self, meta: Meta, children: list[Any]) -> syn.Record:
-        variable, *locations = children
-        return syn.Record(variable=variable, locations=tuple(locations), span=self._span(meta))
+        variable, *locations, every = children  # `every` is None without an interval
+        return syn.Record(variable=variable, locations=tuple(locations), every=every, span=self._span(meta))
+
+    def record_every(self, meta: Meta, children: list[Any]) -> syn.Expr:
+        return children[0]  # type: ignore[no-any-return]
 
     def dotted_name(self, meta: Meta, children: list[Token]) -> tuple[syn.Ident, ...]:
         return tuple(self._ident(t) for t in children)
