@@ -1,4 +1,5 @@
-"""NeuroML2 round trip (issue 6, items 2 and 3): every channel of models/channels exports to
+"""NeuroML2 round trip (issue 6, items 2 and 3): every channel of models/channels (and of the
+NMODL export's fixture tests/export/models/awkward.ionc) exports to
 NeuroML2 that validates against the schema (libNeuroML's validate_neuroml2, NeuroML_v2.3.xsd),
 imports back into ionc, and the imported channel is the same channel:
 
@@ -29,7 +30,10 @@ from ionc.importer.neuroml import translate_neuroml
 from ionc.symbolic.derive import DerivedChannel
 
 REPO = Path(__file__).resolve().parents[2]
-CHANNEL_FILES = sorted((REPO / "models" / "channels").glob("*.ionc"))
+# the NMODL export's fixture: a gate's own q10 and the conductance's, min, max, if, every
+# function of the language, a GHK flux of potassium, a nonspecific channel reading cai
+AWKWARD = REPO / "tests" / "export" / "models" / "awkward.ionc"
+CHANNEL_FILES = (*sorted((REPO / "models" / "channels").glob("*.ionc")), AWKWARD)
 RELATIVE = 1e-9  # the issue's criterion
 CELSIUS = 16.3
 REVERSALS = {"na": 50.0, "k": -77.0, "ca": 132.4579341637009}
@@ -70,13 +74,14 @@ def round_trips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
 
 LIBRARY = ("bk", "cat", "cs_a", "cs_k", "cs_na", "hh_k", "hh_na", "hva", "ih", "kv31", "leak", "ms_ca",
            "ms_kca", "ms_km", "ms_kv", "ms_na", "na_markov", "release", "sk", "tm_k", "tm_na")
+FIXTURES = ("awkward", "ca_leak", "functions", "ghk_k")
 
 
 def test_every_library_channel_is_exported(round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
-    assert sorted(round_trips) == sorted(LIBRARY)
+    assert sorted(round_trips) == sorted(LIBRARY + FIXTURES)
 
 
-@pytest.mark.parametrize("name", LIBRARY)
+@pytest.mark.parametrize("name", LIBRARY + FIXTURES)
 def test_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
     source, nml, imported = round_trips[name]
     _validate(nml)
@@ -98,7 +103,7 @@ def test_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) 
         np.testing.assert_allclose(battery_again.states[state], trace, rtol=RELATIVE, atol=RELATIVE)
 
 
-@pytest.mark.parametrize("name", ("bk", "sk", "ms_kca", "release"))
+@pytest.mark.parametrize("name", ("bk", "sk", "ms_kca", "release", "ca_leak"))
 def test_calcium_gated_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
     """The calcium dependence comes back too: inf and tau over cai at three voltages."""
     source, _, imported = round_trips[name]

@@ -100,7 +100,10 @@ def channel_elements(derived: DerivedChannel, root: Path) -> list[Element]:
     if channel.shares:
         raise fail(Code.E500, f"channel {channel.name} carries several ions; a NeuroML2 channel has one species",
                    channel.span, "export each ion's part as a channel of its own")
-    values = {p.symbol: sp.Rational(repr(p.value)) for p in channel.parameters}
+    values: dict[sp.Symbol, sp.Expr] = {p.symbol: sp.Rational(repr(p.value)) for p in channel.parameters}
+    for gate in channel.gates:  # a gate's own q10 goes into its q10Settings, not into its rates
+        if gate.temperature_factor is not None:
+            values[gate.temperature_factor[0]] = sp.Integer(1)
     context = _Channel(derived=derived, root=root, values=values, component_types=[])
     try:
         body = _channel_body(context)

@@ -79,7 +79,7 @@ class LemsPrinter:
     def node(self, expr: sp.Basic) -> tuple[str, int]:
         if isinstance(expr, sp.Symbol):
             return self.names[expr], 9
-        if expr.is_Number:
+        if expr.is_number and not isinstance(expr, sp.core.relational.Relational):  # 2, 1/3, pi, log(10)
             value = float(expr)
             return number(value), (9 if value >= 0 else 1)
         if isinstance(expr, sp.Add):
@@ -144,7 +144,7 @@ class LemsPrinter:
 def component_type(name: str, kind: Kind, expr: sp.Expr, v: sp.Symbol, temperature: sp.Symbol,
                    calcium: sp.Symbol, comment: str = "") -> Element:
     """A ComponentType computing `expr` (in ionc's units) as `kind`'s exposure."""
-    expr = sp.sympify(expr).rewrite(sp.Piecewise) if sp.sympify(expr).has(sp.Min, sp.Max) else sp.sympify(expr)
+    expr = sp.sympify(expr)
     stray = expr.free_symbols - {v, temperature, calcium}
     if stray:
         raise ValueError(f"the rate reads {', '.join(sorted(map(str, stray)))}, which NeuroML gives no rate")
@@ -177,21 +177,37 @@ def component_type(name: str, kind: Kind, expr: sp.Expr, v: sp.Symbol, temperatu
 
 
 def _lift_conditionals(expr: sp.Expr, printer: LemsPrinter) -> tuple[sp.Expr, list[Element]]:
-    """Each Piecewise (innermost first) as a ConditionalDerivedVariable c0, c1, ... in its place."""
+    """Each Piecewise, min and max (innermost first) as a ConditionalDerivedVariable c0, c1, ...
+    in its place; max(a, b) is a if a >= b, else b."""
     lifted: list[Element] = []
     while True:
-        innermost = next((p for p in sp.postorder_traversal(expr) if isinstance(p, sp.Piecewise)), None)
+        innermost = next((p for p in sp.postorder_traversal(expr) if isinstance(p, (sp.Piecewise, sp.Min, sp.Max))),
+                         None)
         if innermost is None:
             return expr, lifted
         name = f"c{len(lifted)}"
-        cases = []
-        for value, condition in innermost.args:
-            text = printer.text(value)
-            if condition == sp.true:
-                cases.append(element("Case", value=text))
-                break
-            cases.append(element("Case", condition=printer.text(condition), value=text))
-        lifted.append(element("ConditionalDerivedVariable", *cases, name=name, dimension="none"))
         placeholder = sp.Symbol(name)
+        replacement: sp.Expr = placeholder
+        if isinstance(innermost, (sp.Min, sp.Max)):
+            first, second, *rest = innermost.args
+            keeps = ".geq." if isinstance(innermost, sp.Max) else ".leq."
+            condition = f"{printer.text(first)} {keeps} {printer.text(second)}"
+            cases = [element("Case", condition=condition, value=printer.text(first)),
+                     element("Case", value=printer.text(second))]
+            if rest:
+                replacement = type(innermost)(placeholder, *rest)
+        else:
+            cases = _cases(innermost, printer)
+        lifted.append(element("ConditionalDerivedVariable", *cases, name=name, dimension="none"))
         printer.names[placeholder] = name
-        expr = expr.xreplace({innermost: placeholder})
+        expr = expr.xreplace({innermost: replacement})
+
+
+def _cases(piecewise: sp.Piecewise, printer: LemsPrinter) -> list[Element]:
+    cases = []
+    for value, condition in piecewise.args:
+        if condition == sp.true:
+            cases.append(element("Case", value=printer.text(value)))
+            break
+        cases.append(element("Case", condition=printer.text(condition), value=printer.text(value)))
+    return cases
