@@ -67,11 +67,13 @@ def translate_neuroml(path: Path) -> Translation:
                                   f"{' id=' + repr(child.get('id')) if child.get('id') else ''}> not translated: "
                                   "ionc import reads ion channels")
     if not blocks:
-        raise fail(Code.E204, f"{path} has no ion channel (ionChannelHH, ionChannel, ionChannelKS)", root.span)
+        included = [i.get("href") for i in root.find("include") if i.get("href")]
+        raise fail(Code.E204, f"{path} has no ion channel (ionChannelHH, ionChannel, ionChannelKS)", root.span,
+                   f"it includes {', '.join(map(str, included))}: import those" if included else None)
     header = [f"# Imported by `ionc import` from {Path(path).name} (NeuroML2).", "#",
               "# Each channel below is the NeuroML channel of the same id; rates in NeuroML's standard",
               "# forms are written out (x = (v - midpoint)/scale), LEMS ComponentTypes as their expressions."]
-    return Translation(text="\n".join(header) + "\n\n" + "\n\n".join(blocks), notes=tuple(document.notes))
+    return Translation(text="\n".join(header) + "\n\n" + "\n\n".join(blocks) + "\n", notes=tuple(document.notes))
 
 
 def _component_types(root: Element) -> dict[str, Element]:

@@ -137,7 +137,7 @@ def standard_form_text(element: Element, form: str, dimension: str) -> str:
     if form == "Sigmoid":
         return f"{factor} / (1 + exp({_exponent(midpoint, scale, negated=True)}))"
     x = _exponent(midpoint, scale, negated=False)
-    return f"{factor} * ({x}) / (1 - exp({_exponent(midpoint, scale, negated=True)}))"
+    return f"{factor} * {x} / (1 - exp({_exponent(midpoint, scale, negated=True)}))"
 
 
 # ---------------------------------------------------------------- rate elements
