@@ -350,8 +350,9 @@ def export_file(path: Path, names: Sequence[str] | None = None) -> Export:
     documents, notes = [], []
     for name, channel in derived.items():
         if channel.channel.pool:
-            notes.append(f"{cite(channel.channel.span, root)}: pool {name} not exported: this exporter "
-                         "writes channels and cells; a pool would need a NeuroML2 concentration model")
+            notes.append(f"{cite(channel.channel.span, root)}: pool {name} not exported: NeuroML2's "
+                         "decayingPoolConcentrationModel fills a spherical shell under the segment's surface with "
+                         "the current in both directions, which is not this pool's equation")
             continue
         documents.append(channel_document(channel, root))
     if not names:
