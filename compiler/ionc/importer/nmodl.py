@@ -42,7 +42,7 @@ from pathlib import Path
 from ionc.diagnostics import Code, Diagnostic, IoncError, fail
 from ionc.importer import Translation
 from ionc.importer import nmodl_ast as ast
-from ionc.importer.nmodl_channels import Channel, analyse_current, channel_names
+from ionc.importer.nmodl_channels import Channel, analyse_current, channel_names, pools
 from ionc.importer.nmodl_eval import Executor, Outcome
 from ionc.importer.nmodl_guards import Guard, find_guards
 from ionc.importer.nmodl_initial import initial_notes
@@ -64,9 +64,16 @@ def translate_nmodl(path: Path) -> Translation:
         raise fail(Code.E204, "no BREAKPOINT block: there is no current to translate", Span(source, 0, 1))
     outcome = executor.run_block(breakpoint_, Outcome())
     channels = _channels(module, outcome, source)
+    suffix = module.suffix.text if module.suffix else "channel"
+    found_pools = pools(module, outcome, f"{suffix}_pool" if channels else suffix)
+    if not channels and not found_pools:
+        raise fail(Code.E204, "the mechanism writes no current (USEION ... WRITE ix or NONSPECIFIC_CURRENT) "
+                   "and no concentration", module.suffix or Span(source, 0, 1))
     notes = _notes(module, guards, outcome, path.name) + _executor_notes(executor, path.name)
     notes += initial_notes(module, channels, executor.initial(), path.name)
-    text = render_file(Context(module, path.name, channels, notes))
+    notes += [f"{path.name}:{p.span.line}: pool {p.name} starts at the cell's inside concentration of {p.ion} "
+              f"(ion {p.ion} {{ inside = ... }}), whatever INITIAL sets {p.state} to" for p in found_pools]
+    text = render_file(Context(module, path.name, channels, notes, found_pools))
     _check_with_ionc(text, path, source)
     return Translation(text, tuple(notes))
 
@@ -100,9 +107,6 @@ def _channels(module: ast.Module, outcome: Outcome, source: SourceFile) -> tuple
     currents: list[tuple[str | None, str, Span]] = [
         (ion.ion, name, ion.span) for ion in module.ions for name in ion.writes if name == f"i{ion.ion}"
     ] + [(None, n.name, n.span) for n in module.nonspecific]
-    if not currents:
-        raise fail(Code.E204, "the mechanism writes no current (USEION ... WRITE ix or NONSPECIFIC_CURRENT)",
-                   module.suffix or Span(source, 0, 1))
     suffix = module.suffix.text if module.suffix else "channel"
     names = channel_names(suffix, [(ion, name) for ion, name, _ in currents])
     channels = [channel for (ion, name, span), channel_name in zip(currents, names, strict=True)

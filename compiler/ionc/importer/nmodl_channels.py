@@ -74,8 +74,8 @@ class Channel:
 
 def channel_names(suffix: str, currents: list[tuple[str | None, str]]) -> list[str]:
     """One channel per current: SUFFIX alone, or SUFFIX_ion / SUFFIX_<current without its i>."""
-    if len(currents) == 1:
-        return [suffix]
+    if len(currents) <= 1:
+        return [suffix] * len(currents)
     return [f"{suffix}_{ion}" if ion else f"{suffix}_{name.removeprefix('i') or name}" for ion, name in currents]
 
 
@@ -264,3 +264,32 @@ def _shared_q10(gates: tuple[Gate, ...]) -> Q10 | None:
     if len(factors) != 1 or None in factors:
         return None
     return gates[0].q10
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A concentration the mechanism integrates itself (USEION ca ... WRITE cai, cai' = ...)."""
+
+    name: str
+    ion: str
+    state: str  # cai
+    equation: Value  # cai' = ...
+    span: Span
+
+
+def pools(module: ast.Module, outcome: Outcome, name: str) -> tuple[Pool, ...]:
+    """The concentrations the mechanism writes and solves as STATEs: ionc pools."""
+    found = []
+    for ion in module.ions:
+        for written in ion.writes:
+            if written != f"{ion.ion}i":
+                if written == f"{ion.ion}o":
+                    raise fail(Code.E205, f"writes {written}: ionc pools integrate inside concentrations only",
+                               ion.span)
+                continue
+            if written not in outcome.derivatives:
+                raise fail(Code.E204, f"writes {written} but solves no {written}' = ...: ionc pools are "
+                           "concentration equations", ion.span)
+            equation, span = outcome.derivatives[written]
+            found.append(Pool(name, ion.ion, written, equation, span))
+    return tuple(found)

@@ -6,15 +6,17 @@ what was dropped or replaced are repeated in the header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
-from ionc.importer.nmodl_channels import Q10, Channel, Gate
+from ionc.importer.nmodl_channels import Q10, Channel, Gate, Pool
 from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit, si_scale
 from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Op, Sym, Value
 from ionc.importer.nmodl_write import Writer, number_text
+from ionc.source import Span
 
 # ionc keywords and built-in names an NMODL variable may be called: renamed NAME_
 _IONC_WORDS = frozenset({
@@ -25,6 +27,12 @@ _IONC_WORDS = frozenset({
     "exponential", "sigmoid", "exp_linear",
 })
 _INDENT = "    "
+# UNITS { FARADAY = (faraday) (coulomb) }: NEURON's physical constants, as ionc's (per mole: NMODL's
+# units leave the mole out, ionc's keep it)
+PHYSICAL = {
+    "faraday": ("F", UnitMap.of({"C": Fraction(1), "mol": Fraction(-1)})),
+    "k-mole": ("R", UnitMap.of({"J": Fraction(1), "mol": Fraction(-1), "K": Fraction(-1)})),
+}
 MA_PER_CM2 = UnitMap.of({"mA": Fraction(1), "cm": Fraction(-2)})  # NEURON's density current
 
 
@@ -34,16 +42,25 @@ class Context:
     filename: str
     channels: tuple[Channel, ...]
     notes: list[str]
+    pools: tuple[Pool, ...] = ()
 
     def cite(self, line: int) -> str:
         return f"{self.filename}:{line}"
 
 
 def render_file(context: Context) -> str:
-    writer = Writer(_unit_table(context.module), _rename)
+    units = _unit_table(context.module)
+    writer = Writer(units, _renamer(context.module), units.get)
     parts = [_header(context)]
     parts += [_channel(channel, context, writer) for channel in context.channels]
+    parts += [_pool(pool, context, writer) for pool in context.pools]
     return "\n\n".join(parts) + "\n"
+
+
+def _renamer(module: ast.Module) -> Callable[[str], str]:
+    """ionc names: physical constants of UNITS as ionc's F and R, clashes with ionc's words get a _."""
+    physical = {c.name: PHYSICAL[c.quantity][0] for c in module.constants if c.quantity in PHYSICAL}
+    return lambda name: physical.get(name) or _rename(name)
 
 
 def _rename(name: str) -> str:
@@ -54,16 +71,27 @@ def _unit_table(module: ast.Module) -> _UnitLookup:
     units = _UnitLookup({"v": MV, "celsius": NUMBER})
     for ion in module.ions:
         units.update({f"e{ion.ion}": MV, f"{ion.ion}i": MM, f"{ion.ion}o": MM})
+    for constant in module.constants:
+        if constant.quantity in PHYSICAL:
+            units[constant.name] = PHYSICAL[constant.quantity][1]
+        elif not _is_number(constant.quantity):
+            raise fail(Code.E300, f"the UNITS constant ({constant.quantity}) has no ionc counterpart "
+                       "(ionc knows faraday and k-mole, as F and R)", constant.span)
+        else:
+            units[constant.name] = _known_unit(constant.unit, constant.name, constant.span)
     for declaration in module.declarations:
         if declaration.name in units or declaration.unit is None:
             units.setdefault(declaration.name, NUMBER)
             continue
-        unit = parse_nmodl_unit(declaration.unit)
-        if unit is None:
-            raise fail(Code.E300, f"unit '{declaration.unit}' of '{declaration.name}' has no ionc counterpart",
-                       declaration.span)
-        units[declaration.name] = unit
+        units[declaration.name] = _known_unit(declaration.unit, declaration.name, declaration.span)
     return units
+
+
+def _known_unit(text: str, name: str, span: Span) -> UnitMap:
+    unit = parse_nmodl_unit(text)
+    if unit is None:
+        raise fail(Code.E300, f"unit '{text}' of '{name}' has no ionc counterpart", span)
+    return unit
 
 
 class _UnitLookup(dict[str, UnitMap]):
@@ -108,6 +136,16 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
         lines += [f"{_INDENT}{line}" for line in _gate(gate, context, writer)]
     lines.append("}")
     return "\n".join(lines)
+
+
+def _pool(pool: Pool, context: Context, writer: Writer) -> str:
+    lines = [f"pool {pool.name} {{", f"{_INDENT}ion {pool.ion}"]
+    read: set[str] = set()
+    _names(pool.equation, read)
+    lines += [f"{_INDENT}{line}" for line in _parameter_lines(read, context, writer)]
+    lines.append(f"{_INDENT}{pool.state}' = {writer.write(pool.equation, MM / MS)}"
+                 f"    # {context.cite(pool.span.line)}")
+    return "\n".join(lines + ["}"])
 
 
 def _conductance(channel: Channel, context: Context, writer: Writer) -> str:
@@ -174,9 +212,24 @@ def _parameters(channel: Channel, context: Context, writer: Writer) -> list[str]
         _names(gate.second, read)
     if channel.reversal is not None and _parameter(channel.reversal, context.module) is None:
         _names(channel.reversal, read)
-    return [f"{_rename(d.name)} = {_declared(d, writer)}    # {context.cite(d.span.line)}"
+    return _parameter_lines(read, context, writer)
+
+
+def _parameter_lines(read: set[str], context: Context, writer: Writer) -> list[str]:
+    constants = [f"{c.name} = {_quantity_text(Fraction(c.quantity), writer.unit_of(c.name))}    "
+                 f"# {context.cite(c.span.line)}"
+                 for c in context.module.constants if c.name in read and _is_number(c.quantity)]
+    return constants + [f"{_rename(d.name)} = {_declared(d, writer)}    # {context.cite(d.span.line)}"
             for d in context.module.declarations
             if d.name in read and d.block in ("PARAMETER", "CONSTANT") and d.name not in _from_cell(context.module)]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Fraction(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _from_cell(module: ast.Module) -> set[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from ionc.importer.nmodl_units import NUMBER, UnitMap
+from ionc.importer.nmodl_units import NUMBER, UnitMap, si_scale
 from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Num, Op, Sym, Value
 
 # binding strength of what a piece of text is, for brackets
@@ -52,6 +52,7 @@ class Writer:
 
     unit_of: Callable[[str], UnitMap]
     rename: Callable[[str], str]
+    declared: Callable[[str], UnitMap | None] = lambda name: None  # an ASSIGNED variable's own unit
 
     def write(self, value: Value, want: UnitMap) -> str:
         return self._emit(value, want).text
@@ -63,7 +64,8 @@ class Writer:
         if isinstance(value, Sym):
             return self.unit_of(value.name)
         if isinstance(value, Let):
-            return self.natural(value.value)
+            # only literals decide: then the variable's declared unit (drive (mM/ms) = -(10000)*ica/...)
+            return self.natural(value.value) or self.declared(value.name)
         if isinstance(value, Neg):
             return self.natural(value.operand)
         if isinstance(value, Op):
@@ -124,7 +126,7 @@ class Writer:
             return self._emit_power(value, want)
         if value.op in ("&&", "||"):
             return _binary(value.op, self._emit(value.left, None), self._emit(value.right, None))
-        unit = _first(self.natural(value.left), self.natural(value.right)) or NUMBER
+        unit = _first(self.natural(value.left), self.natural(value.right)) or self.core(value.left)
         return _binary(value.op, self._emit(value.left, unit), self._emit(value.right, unit))
 
     def _emit_product(self, value: Op, want: UnitMap | None) -> Text:
@@ -133,13 +135,40 @@ class Writer:
         if want is None:
             want = (left or NUMBER) / (right or NUMBER) if divide else (left or NUMBER) * (right or NUMBER)
         if left is None:  # the left side takes what is missing
-            right = right or NUMBER
+            right = right or self.core(value.right)
             left = want * right if divide else want / right
         elif right is None:
             right = left / want if divide else want / left
         made = left / right if divide else left * right
+        dropped = self._without_conversion(value, left, right)
+        if dropped is not None:
+            return dropped
         text = _binary(value.op, self._emit(value.left, left), self._emit(value.right, right))
         return _convert(text, made, want)
+
+    def _without_conversion(self, value: Op, left: UnitMap, right: UnitMap) -> Text | None:
+        """`(10000) * ica` where the 10000 only converts units (its quantity is exactly 1): `ica`."""
+        if value.op == "*" and _is_conversion(value.left, left):
+            inner = self._emit(value.right, right)
+            return Text("-" + _bracket(inner, _UNARY + 1), _UNARY) if isinstance(value.left, Neg) else inner
+        if _is_conversion(value.right, right):
+            inner = self._emit(value.left, left)
+            return Text("-" + _bracket(inner, _UNARY + 1), _UNARY) if isinstance(value.right, Neg) else inner
+        return None
+
+    def core(self, value: Value) -> UnitMap:
+        """The unit of a value's names alone, its literals taken as plain numbers."""
+        natural = self.natural(value)
+        if natural is not None:
+            return natural
+        if isinstance(value, Op) and value.op in ("*", "/"):
+            left, right = self.core(value.left), self.core(value.right)
+            return left / right if value.op == "/" else left * right
+        if isinstance(value, Op) and value.op in ("+", "-"):
+            return self.core(value.left)
+        if isinstance(value, Neg | Let):
+            return self.core(value.operand if isinstance(value, Neg) else value.value)
+        return NUMBER
 
     def _emit_power(self, value: Op, want: UnitMap | None) -> Text:
         power = _whole_power(value.right)
@@ -170,6 +199,18 @@ class Writer:
         condition = self._emit(value.condition, None).text
         then, otherwise = self._emit(value.then, unit).text, self._emit(value.otherwise, unit).text
         return Text(f"if {condition} then {then} else {otherwise}", _COND)
+
+
+def _is_conversion(value: Value, unit: UnitMap) -> bool:
+    """A literal whose quantity in this unit is exactly 1 (10000 cm2*mM... or 1e-4 S/cm2 per pS/um2)."""
+    number = value.operand if isinstance(value, Neg) else value
+    if not isinstance(number, Num) or unit.is_number:
+        return False
+    try:
+        scale, dimension = si_scale(unit)
+    except ValueError:
+        return False
+    return dimension.is_dimensionless and number.value * scale == 1
 
 
 def _first(*units: UnitMap | None) -> UnitMap | None:
