@@ -140,10 +140,6 @@ def _notes(module: ast.Module, guards: dict[str, Guard], outcome: Outcome, filen
         line = function.span.line if function else 0
         notes.append(f"{filename}:{line}: FUNCTION {name} guards the removable singularity at {guard.point}: "
                      f"replaced by {guard.plain}, which ionc guards itself")
-    for function in module.callables:
-        if function.name not in guards and any(isinstance(s, ast.If) for s in function.body):
-            notes.append(f"{filename}:{function.span.line}: {function.kind} {function.name}: its if/else is not "
-                         "a recognised singularity guard, so it stays an `if ... then ... else` expression")
     for solve in outcome.solves:
         if solve.method not in (None, "cnexp", "derivimplicit", "sparse"):
             notes.append(f"{filename}:{solve.span.line}: METHOD {solve.method} replaced by ionc's exact "

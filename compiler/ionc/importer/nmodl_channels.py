@@ -70,6 +70,24 @@ class Channel:
     reversal: Value | None  # None: the cell's reversal of the ion
     gates: tuple[Gate, ...]
     q10: Q10 | None  # the same factor in every gate, written once
+    kinetic: Kinetic | None = None  # a Markov scheme in place of the gates
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    left: str
+    right: str
+    forward: Value
+    backward: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Kinetic:
+    """KINETIC with CONSERVE: ionc's `kinetic { A <-> B (kf, kb); open O }`."""
+
+    reactions: tuple[Reaction, ...]
+    open: tuple[str, ...]
 
 
 def channel_names(suffix: str, currents: list[tuple[str | None, str]]) -> list[str]:
@@ -88,6 +106,9 @@ def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.M
     current = SympyBuilder().build(value)
     assignment = value.span if isinstance(value, Let) else span
     conductance, reversal = _ohmic(current, name, span)
+    if outcome.reactions:
+        return (_kinetic_channel(conductance, channel_name, name, assignment, ion, _reversal(reversal, ion),
+                                 module, outcome, span),)
     terms = sp.Add.make_args(sp.expand(conductance, deep=False, power_base=False, power_exp=False,
                                        multinomial=False, log=False))
     names = [channel_name] if len(terms) == 1 else [f"{channel_name}_{k}" for k in range(1, len(terms) + 1)]
@@ -110,6 +131,52 @@ def _channel(conductance: sp.Expr, channel_name: str, name: str, assignment: Spa
         gates = tuple(Gate(g.state, g.power, g.form, g.first, g.second, None, g.span) for g in gates)
     return Channel(channel_name, name, span, assignment, ion, parameter, factor, conductance_q10,
                    reversal, gates, shared)
+
+
+def _kinetic_channel(conductance: sp.Expr, channel_name: str, name: str, assignment: Span, ion: str | None,
+                     reversal: Value | None, module: ast.Module, outcome: Outcome, span: Span) -> Channel:
+    """gbar * (O1 + O2 + ...) over the scheme's open states."""
+    scheme = {state for reaction, _, _ in outcome.reactions for _, state in reaction.left + reaction.right}
+    expanded = sp.expand(conductance, deep=False, power_base=False, power_exp=False, multinomial=False, log=False)
+    coefficients, open_states = set(), []
+    for term in sp.Add.make_args(expanded):
+        powers, coefficient = _split_gates(term, scheme)
+        if len(powers) != 1 or next(iter(powers.values())) != 1:
+            raise fail(Code.E205, f"the conductance of '{name}' is not gbar times a sum of the KINETIC "
+                       f"scheme's states ({term})", span)
+        coefficients.add(coefficient)
+        open_states.append(next(iter(powers)))
+    if len(coefficients) != 1:
+        raise fail(Code.E205, f"the open states of '{name}' have different conductances", span)
+    constants = parameter_values(module)
+    parameter, factor, conductance_q10 = _conductance(coefficients.pop(), module, constants, name, span)
+    _check_conserve(outcome, scheme, span)
+    order = [d.name for d in module.declared("STATE")]
+    return Channel(channel_name, name, span, assignment, ion, parameter, factor, conductance_q10, reversal, (),
+                   None, Kinetic(_reactions(outcome), tuple(s for s in order if s in open_states)))
+
+
+def _reactions(outcome: Outcome) -> tuple[Reaction, ...]:
+    found = []
+    for reaction, forward, backward in outcome.reactions:
+        if len(reaction.left) != 1 or len(reaction.right) != 1 or reaction.left[0][0] != 1 or reaction.right[0][0] != 1:
+            raise fail(Code.E205, "ionc's kinetic schemes join one state to one state (no A + B, no 2A)",
+                       reaction.span)
+        found.append(Reaction(reaction.left[0][1], reaction.right[0][1], forward, backward, reaction.span))
+    return tuple(found)
+
+
+def _check_conserve(outcome: Outcome, scheme: set[str], span: Span) -> None:
+    """ionc keeps the occupancies summing to 1: a CONSERVE must say the same, or be absent."""
+    for conserve in outcome.conserves:
+        states = {state for count, state in conserve.states if count == 1}
+        total = conserve.total
+        if states != scheme or len(conserve.states) != len(scheme) or not (
+                isinstance(total, ast.Number) and total.value == 1):
+            raise fail(Code.E205, "ionc conserves the sum of all the scheme's states, equal to 1: this CONSERVE "
+                       "says something else", conserve.span)
+    if outcome.derivatives.keys() & scheme:
+        raise fail(Code.E205, "a state of the KINETIC scheme also has an x' = ... equation", span)
 
 
 def _ohmic(current: sp.Expr, name: str, span: Span) -> tuple[sp.Expr, sp.Expr]:

@@ -18,6 +18,7 @@ import sympy as sp
 
 from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
+from ionc.importer.nmodl_limits import removable_guard
 from ionc.importer.nmodl_values import (
     FUNCTIONS,
     Apply,
@@ -183,8 +184,33 @@ class Executor:
             return
         then_frame, then_outcome = _copy(frame, outcome)
         self._run(statement.then, then_frame, then_outcome)
+        else_frame, else_outcome = _copy(frame, outcome)
+        self._run(statement.otherwise, else_frame, else_outcome)
+        plain = self._guard_in_place(statement, known, (then_frame, then_outcome), (else_frame, else_outcome))
+        if plain is not None:
+            self._run(plain, frame, outcome)
+            return
         self._run(statement.otherwise, frame, outcome)
         self._merge(condition, statement, then_frame, then_outcome, frame, outcome)
+        self.notes.append((statement.span, "if/else kept as an `if ... then ... else` expression (not a "
+                           "recognised singularity guard)"))
+
+    def _guard_in_place(self, statement: ast.If, condition: sp.Basic, then: tuple[Frame, Outcome],
+                        otherwise: tuple[Frame, Outcome]) -> tuple[ast.Statement, ...] | None:
+        """`if (fabs(x) < 1e-6) { a = limit } else { a = plain }` in a PROCEDURE: the plain branch."""
+        targets = {s.target for s in statement.then + statement.otherwise if isinstance(s, ast.Assign)}
+        if len(targets) != 1 or not all(isinstance(s, ast.Assign) for s in statement.then + statement.otherwise):
+            return None
+        target = targets.pop()
+        values = [f.values.get(target) or o.assigned.get(target) for f, o in (then, otherwise)]
+        if values[0] is None or values[1] is None:
+            return None
+        found = removable_guard(condition, SympyBuilder().build(values[0]), SympyBuilder().build(values[1]))
+        if found is None:
+            return None
+        self.notes.append((statement.span, f"if/else guarding the removable singularity of {target} at "
+                           f"{found.variable} = {found.point}: the plain branch kept (ionc guards it itself)"))
+        return statement.then if found.plain_is_then else statement.otherwise
 
     # ---- expressions
     def value(self, expr: ast.Expr, frame: Frame, outcome: Outcome) -> Value:

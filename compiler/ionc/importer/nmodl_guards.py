@@ -25,6 +25,7 @@ import sympy as sp
 from ionc.diagnostics import IoncError
 from ionc.importer import nmodl_ast as ast
 from ionc.importer.nmodl_eval import Executor, GuardChoice, Outcome
+from ionc.importer.nmodl_limits import removable_guard
 from ionc.importer.nmodl_values import Sym, SympyBuilder, Value
 
 
@@ -81,50 +82,12 @@ def _result(function: ast.Callable, body: tuple[ast.Statement, ...], formals: tu
 
 def _match(branch: ast.If, condition: sp.Basic, then: sp.Basic, otherwise: sp.Basic,
            function: ast.Callable) -> Guard | None:
-    shape = _near_zero(condition)
-    if shape is None:
+    found = removable_guard(condition, then, otherwise)
+    if found is None:
         return None
-    g, near_is_then = shape
-    plain, near = (otherwise, then) if near_is_then else (then, otherwise)
-    for variable in sorted(g.free_symbols & plain.free_symbols, key=str):
-        point = _single_root(g, variable)
-        if point is not None and _removable(plain, near, variable, point):
-            name = str(variable).removeprefix("_formal_")
-            return Guard(GuardChoice(branch, not near_is_then), name, f"{name} = {point}",
-                         str(plain).replace("_formal_", ""))
-    return None
+    name = str(found.variable).removeprefix("_formal_")
+    plain = then if found.plain_is_then else otherwise
+    return Guard(GuardChoice(branch, found.plain_is_then), name,
+                 f"{name} = {str(found.point).replace('_formal_', '')}", str(plain).replace("_formal_", ""))
 
 
-def _near_zero(condition: sp.Basic) -> tuple[sp.Expr, bool] | None:
-    """(g, whether the condition means 'near g = 0') for |g| < eps, |g| > eps, g == 0."""
-    if isinstance(condition, sp.Eq):
-        return condition.lhs - condition.rhs, True
-    if not isinstance(condition, sp.StrictLessThan | sp.LessThan | sp.StrictGreaterThan | sp.GreaterThan):
-        return None
-    small, large = ((condition.lhs, condition.rhs) if isinstance(condition, sp.StrictLessThan | sp.LessThan)
-                    else (condition.rhs, condition.lhs))
-    if isinstance(small, sp.Abs) and large.is_number and large.is_positive:
-        return small.args[0], True
-    if isinstance(large, sp.Abs) and small.is_number and small.is_positive:
-        return large.args[0], False
-    return None
-
-
-def _single_root(g: sp.Expr, variable: sp.Symbol) -> sp.Expr | None:
-    try:
-        roots = sp.solve(g, variable)
-    except (NotImplementedError, ValueError):
-        return None
-    return roots[0] if len(roots) == 1 else None
-
-
-def _removable(plain: sp.Expr, near: sp.Expr, variable: sp.Symbol, point: sp.Expr) -> bool:
-    """plain is 0/0 at the point and plain - near tends to 0 there."""
-    at_point = plain.subs(variable, point)
-    if at_point.is_finite:
-        return False
-    try:
-        gap = sp.limit(plain - near, variable, point)
-    except (NotImplementedError, ValueError):
-        return False
-    return bool(gap == 0)

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
-from ionc.importer.nmodl_channels import Q10, Channel, Gate, Pool
+from ionc.importer.nmodl_channels import Q10, Channel, Gate, Kinetic, Pool
 from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit, si_scale
 from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Op, Sym, Value
 from ionc.importer.nmodl_write import Writer, number_text
@@ -123,7 +123,7 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
     lines = [f"channel {channel.name} {{",
              f"{_INDENT}# {_one_line(channel.assignment.text)} ({context.cite(channel.assignment.line)})"]
     lines.append(f"{_INDENT}ion {channel.ion}" if channel.ion else f"{_INDENT}nonspecific")
-    name = "gbar" if channel.gates else "g"
+    name = "gbar" if channel.gates or channel.kinetic else "g"
     lines.append(f"{_INDENT}{name} = {_conductance(channel, context, writer)}")
     if channel.conductance_q10 is not None:
         lines.append(f"{_INDENT}{_q10(channel.conductance_q10, context, name)}")
@@ -134,6 +134,8 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
         lines.append(f"{_INDENT}{_q10(channel.q10, context)}")
     for gate in channel.gates:
         lines += [f"{_INDENT}{line}" for line in _gate(gate, context, writer)]
+    if channel.kinetic is not None:
+        lines += [f"{_INDENT}{line}" for line in _kinetic(channel.kinetic, context, writer)]
     lines.append("}")
     return "\n".join(lines)
 
@@ -210,6 +212,9 @@ def _parameters(channel: Channel, context: Context, writer: Writer) -> list[str]
     for gate in channel.gates:
         _names(gate.first, read)
         _names(gate.second, read)
+    for reaction in channel.kinetic.reactions if channel.kinetic else ():
+        _names(reaction.forward, read)
+        _names(reaction.backward, read)
     if channel.reversal is not None and _parameter(channel.reversal, context.module) is None:
         _names(channel.reversal, read)
     return _parameter_lines(read, context, writer)
@@ -260,6 +265,15 @@ def _q10(q10: Q10, context: Context, of: str = "") -> str:
     if q10.source is None:
         return line
     return f"{line}    # {_one_line(q10.source.text)} ({context.cite(q10.source.line)})"
+
+
+def _kinetic(kinetic: Kinetic, context: Context, writer: Writer) -> list[str]:
+    lines = ["kinetic {"]
+    for r in kinetic.reactions:
+        rates = f"{writer.write(r.forward, PER_MS)}, {writer.write(r.backward, PER_MS)}"
+        lines.append(f"{_INDENT}{_rename(r.left)} <-> {_rename(r.right)} ({rates})    # {context.cite(r.span.line)}")
+    lines.append(f"{_INDENT}open {', '.join(_rename(state) for state in kinetic.open)}")
+    return lines + ["}"]
 
 
 def _gate(gate: Gate, context: Context, writer: Writer) -> list[str]:
