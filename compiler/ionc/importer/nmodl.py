@@ -42,7 +42,7 @@ from pathlib import Path
 from ionc.diagnostics import Code, Diagnostic, IoncError, fail
 from ionc.importer import Translation
 from ionc.importer import nmodl_ast as ast
-from ionc.importer.nmodl_channels import Channel, analyse_current, channel_names, pools
+from ionc.importer.nmodl_channels import GHK_TOLERANCE, Channel, analyse_current, channel_names, pools
 from ionc.importer.nmodl_eval import Executor, Outcome
 from ionc.importer.nmodl_guards import Guard, find_guards
 from ionc.importer.nmodl_initial import initial_notes
@@ -71,6 +71,9 @@ def translate_nmodl(path: Path) -> Translation:
                    "and no concentration", module.suffix or Span(source, 0, 1))
     notes = _notes(module, guards, outcome, path.name) + _executor_notes(executor, path.name)
     notes += initial_notes(module, channels, executor.initial(), path.name)
+    notes += [f"{path.name}:{c.assignment.line}: {c.current} is {c.conductance.name} times the GHK flux of "
+              f"{c.ion} (checked numerically to {GHK_TOLERANCE:g}): written as pbar; ionc computes the flux "
+              "itself, with its own F and R" for c in channels if c.permeability]
     notes += [f"{path.name}:{p.span.line}: pool {p.name} starts at the cell's inside concentration of {p.ion} "
               f"(ion {p.ion} {{ inside = ... }}), whatever INITIAL sets {p.state} to" for p in found_pools]
     text = render_file(Context(module, path.name, channels, notes, found_pools))

@@ -16,6 +16,7 @@ written as rates (`alpha = B`, `beta = -A - B`) when that is shorter than
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,6 +25,7 @@ import sympy as sp
 from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
 from ionc.importer.nmodl_eval import Outcome
+from ionc.importer.nmodl_units import parse_nmodl_unit, si_scale
 from ionc.importer.nmodl_values import (
     Let,
     SympyBuilder,
@@ -33,9 +35,12 @@ from ionc.importer.nmodl_values import (
     lets_in,
     symbol,
 )
+from ionc.sema.units import LENGTH, TIME
 from ionc.source import Span
 
 CELSIUS = symbol("celsius")
+FARADAY = 96485.33212  # C/mol, as ionc's F (CODATA 2018, NEURON 9's (faraday))
+GAS_CONSTANT = 8.314462618  # J/mol/K, as ionc's R
 V = symbol("v")
 
 
@@ -71,6 +76,7 @@ class Channel:
     gates: tuple[Gate, ...]
     q10: Q10 | None  # the same factor in every gate, written once
     kinetic: Kinetic | None = None  # a Markov scheme in place of the gates
+    permeability: bool = False  # the conductance parameter is a GHK permeability (ionc's pbar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,8 @@ def analyse_current(name: str, channel_name: str, ion: str | None, module: ast.M
         raise fail(Code.E204, f"BREAKPOINT does not assign the current '{name}'", span)
     current = SympyBuilder().build(value)
     assignment = value.span if isinstance(value, Let) else span
+    if V in sp.diff(current, V).free_symbols and ion is not None:
+        return (_ghk_channel(current, channel_name, name, assignment, ion, module, outcome, span),)
     conductance, reversal = _ohmic(current, name, span)
     if outcome.reactions:
         return (_kinetic_channel(conductance, channel_name, name, assignment, ion, _reversal(reversal, ion),
@@ -131,6 +139,63 @@ def _channel(conductance: sp.Expr, channel_name: str, name: str, assignment: Spa
         gates = tuple(Gate(g.state, g.power, g.form, g.first, g.second, None, g.span) for g in gates)
     return Channel(channel_name, name, span, assignment, ion, parameter, factor, conductance_q10,
                    reversal, gates, shared)
+
+
+def _ghk_channel(current: sp.Expr, channel_name: str, name: str, assignment: Span, ion: str, module: ast.Module,
+                 outcome: Outcome, span: Span) -> Channel:
+    """pbar * gates * the Goldman-Hodgkin-Katz flux of the ion: ionc's `pbar` channel."""
+    states = {d.name for d in module.declared("STATE")}
+    powers, rest = _split_gates(current, states)
+    parameters = {d.name: d for d in module.declared("PARAMETER") if d.value is not None and d.unit}
+    for factor in sp.Mul.make_args(rest):
+        declaration = parameters.get(str(factor))
+        if declaration is not None and declaration.unit is not None and _velocity(declaration.unit):
+            if ghk_matches(rest / factor, ion, module):
+                constants = parameter_values(module)
+                order = [d.name for d in module.declared("STATE")]
+                gates = tuple(_gate(state, powers[state], module, outcome, span, constants)
+                              for state in order if state in powers)
+                return Channel(channel_name, name, span, assignment, ion, declaration, Fraction(1), None, None,
+                               gates, None, permeability=True)
+    raise fail(Code.E205, f"'{name}' = {current} is neither ohmic (g * (v - e)) nor a permeability (cm/s) "
+               f"times gates times the GHK flux of {ion}", span)
+
+
+def _velocity(unit_text: str) -> bool:
+    unit = parse_nmodl_unit(unit_text)
+    if unit is None:
+        return False
+    _, dimension = si_scale(unit)
+    return dimension == (LENGTH / TIME)
+
+
+# the GHK flux per unit permeability in NEURON's units: mA/cm2 per cm/s, v in mV, concentrations in mM
+GHK_PROBES = ((-70, 6.3), (-20, 36), (15, 22), (40, 6.3))
+GHK_TOLERANCE = 1e-6  # relative: the .mod file's FARADAY and R may be older values than ionc's
+_VALENCES = {"na": 1, "k": 1, "ca": 2, "cl": -1}
+_CONCENTRATIONS = (5e-5, 2.0)
+
+
+def ghk_matches(flux: sp.Expr, ion: str, module: ast.Module) -> bool:
+    """Whether `flux` is z^2 F^2 v/(R T) (ci - co exp(-z F v/(R T)))/(1 - exp(-z F v/(R T))), numerically."""
+    valence = next((int(i.valence) for i in module.ions if i.ion == ion and i.valence is not None),
+                   _VALENCES.get(ion))
+    if valence is None:
+        return False
+    constants: dict[sp.Symbol, sp.Expr] = dict(parameter_values(module))
+    for constant in module.constants:
+        known = {"faraday": FARADAY, "k-mole": GAS_CONSTANT}.get(constant.quantity)
+        if known is not None:
+            constants[symbol(constant.name)] = sp.Float(known)
+    inside, outside = _CONCENTRATIONS
+    for voltage, celsius in GHK_PROBES:
+        point = {**constants, V: voltage, CELSIUS: celsius, symbol(f"{ion}i"): inside, symbol(f"{ion}o"): outside}
+        value = complex(sp.N(flux.subs(point)))
+        x = valence * FARADAY * voltage * 1e-3 / (GAS_CONSTANT * (celsius + 273.15))
+        expected = 1e-3 * valence * FARADAY * x * (inside - outside * math.exp(-x)) / (1 - math.exp(-x))
+        if value.imag != 0 or abs(value.real - expected) > GHK_TOLERANCE * abs(expected):
+            return False
+    return True
 
 
 def _kinetic_channel(conductance: sp.Expr, channel_name: str, name: str, assignment: Span, ion: str | None,

@@ -123,7 +123,7 @@ def _channel(channel: Channel, context: Context, writer: Writer) -> str:
     lines = [f"channel {channel.name} {{",
              f"{_INDENT}# {_one_line(channel.assignment.text)} ({context.cite(channel.assignment.line)})"]
     lines.append(f"{_INDENT}ion {channel.ion}" if channel.ion else f"{_INDENT}nonspecific")
-    name = "gbar" if channel.gates or channel.kinetic else "g"
+    name = "pbar" if channel.permeability else "gbar" if channel.gates or channel.kinetic else "g"
     lines.append(f"{_INDENT}{name} = {_conductance(channel, context, writer)}")
     if channel.conductance_q10 is not None:
         lines.append(f"{_INDENT}{_q10(channel.conductance_q10, context, name)}")
