@@ -128,14 +128,9 @@ FIXTURE_CELSIUS = {"hhc": 6.3, "kdr_markov": 6.3}
 # What engineer A's importer does not translate yet (told in /tmp/ionc-notes/B-to-A.md): strict xfails, so
 # that a fixture that starts to pass says so and leaves this list.
 IMPORT_GAPS = {
-    "cad_destexhe": "a pool writing cai is not imported (E204: writes no current)",
     "cal_migliore": "GHK currents are not translated",
     "it_destexhe": "GHK currents are not translated",
-    "ia_huguenard": "a weighted sum of two inactivation gates is not one conductance (E205)",
-    "kca_reuveni": "Mainen's tadj on the conductance (E205)",
-    "kv_mainen": "Mainen's tadj on the conductance (E205)",
-    "kdr_markov": "KINETIC schemes are not translated (E204)",
-    "na3_migliore": "imports, but NaN at v = tha exactly: the singularity inside an if is not guarded",
+    "na3_migliore": "imports, but tau = inf at v = tha exactly: the 0/0 inside the if of tau is not guarded",
 }
 VOLTAGE_CLAMP = ("activation", "inactivation", "deactivation", "ramp")
 
