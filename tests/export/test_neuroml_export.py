@@ -8,7 +8,8 @@
 * The library channels use the NeuroML types the issue names: hh_na's rates are standard
   forms (HHExpLinearRate at -40 mV / 10 mV, ...), q10ExpTemp at 6.3 degC; Destexhe's T
   channel gives LEMS ComponentTypes reading the temperature; the Markov channel is an
-  ionChannelKS with one gateKS; ms_na's density scales with q10ConductanceScaling.
+  ionChannelKS with one gateKS; ms_na's density scales with q10ConductanceScaling and its h
+  gate (inf, tau = 1/(a + b)) is a gateHHratesInf.
 * Cells: ball_and_stick and the SWC pyramidal cell export cells that validate against the
   NeuroML2 schema; the membrane area of their segments (frustums, from the .nml text) equals
   the area ionc's discretization computes (1e-12 relative; 1e-6 for the SWC cell, whose
@@ -155,6 +156,12 @@ def test_calcium_gates_read_caconc_and_the_density_scales_with_temperature() -> 
     ms_na = _document(CHANNELS / "mainen_sejnowski.ionc", "ms_na.channel.nml", "ms_na")
     (scaling,) = ms_na.find("ionChannelHH")[0].find("q10ConductanceScaling")
     assert (scaling.get("q10Factor"), scaling.get("experimentalTemp")) == ("2.3", "23degC")
+    # h: its own inf and tau = 1/(a + b), a and b exp-linear: gateHHratesInf
+    (h,) = ms_na.find("ionChannelHH")[0].find("gateHHratesInf")
+    rates = [(r.get("type"), r.get("rate"), r.get("midpoint"), r.get("scale"))
+             for r in h.find("forwardRate", "reverseRate")]
+    assert rates == [("HHExpLinearRate", "0.12per_ms", "-45mV", "5mV"),
+                     ("HHExpLinearRate", "0.0455per_ms", "-70mV", "-5mV")]
 
 
 def test_kinetic_scheme_is_a_gate_ks() -> None:

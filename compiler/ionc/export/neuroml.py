@@ -10,7 +10,8 @@ with its file:line.
   belong to a cell's channelDensity). The model's own density, reversal and
   permeability are kept as `<property tag="ionc:...">` so that `ionc import`
   restores the channel as it was.
-* a gate with alpha and beta: `gateHHrates`; with inf and tau: `gateHHtauInf`;
+* a gate with alpha and beta: `gateHHrates`; with inf and tau: `gateHHtauInf`, or
+  `gateHHratesInf` where tau = 1/(a + b) with a and b standard rates;
   written as x' = A x + B (linear in x): `gateHHrates` with alpha = B and
   beta = -(A + B), which is the same equation.
 * each rate in a standard form (ionc.export.neuroml_forms, recognised
@@ -233,6 +234,8 @@ def _gate(context: _Channel, gate: low.Gate) -> Element:
                                 _equation(context, rates["beta"]))
         return element("gateHHrates", *q10, forward, reverse, comment=comment, id=gate.name,
                        instances=str(gate.power))
+    if gate.kind == "inf_tau" and _rate_pair(context, rates["tau"].expr) is not None:
+        return _rates_inf_gate(context, gate, q10, comment)
     if gate.kind == "inf_tau":
         tau = _rate_element(context, "timeCourse", f"{stem}_tau", rates["tau"].expr, TIME,
                             _equation(context, rates["tau"]))
@@ -246,6 +249,36 @@ def _gate(context: _Channel, gate: low.Gate) -> Element:
     reverse = _rate_element(context, "reverseRate", f"{stem}_beta", beta, RATE,
                             f"beta = -(A + B) of x' = A x + B: {written}")
     return element("gateHHrates", *q10, forward, reverse, comment=comment, id=gate.name, instances=str(gate.power))
+
+
+def _rate_pair(context: _Channel, tau: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(a, b) when tau = 1/(a + b) with a and b standard rates (Mainen's h: tau = 1/(a + b))."""
+    from ionc.lower import V
+
+    value = context.expression(tau)
+    if value.free_symbols != {V}:
+        return None
+    terms = sp.Add.make_args(sp.expand(1 / value, deep=False, power_exp=False, power_base=False, log=False))
+    if len(terms) != 2 or any(standard_form(t, V) is None for t in terms):
+        return None
+    return terms[0], terms[1]
+
+
+def _rates_inf_gate(context: _Channel, gate: low.Gate, q10: list[Element], comment: str) -> Element:
+    """gateHHratesInf: the written inf, and tau = 1/(alpha + beta) with alpha and beta in standard forms."""
+    rates = {r.label: r for r in gate.rates}
+    pair = _rate_pair(context, rates["tau"].expr)
+    assert pair is not None
+    stem = f"{context.channel.name}_{gate.name}"
+    written = _equation(context, rates["tau"])
+    forward = _rate_element(context, "forwardRate", f"{stem}_alpha", pair[0], RATE,
+                            f"alpha of tau = 1/(alpha + beta): {written}")
+    reverse = _rate_element(context, "reverseRate", f"{stem}_beta", pair[1], RATE,
+                            f"beta of tau = 1/(alpha + beta): {written}")
+    inf = _rate_element(context, "steadyState", f"{stem}_inf", rates["inf"].expr, VARIABLE,
+                        _equation(context, rates["inf"]))
+    return element("gateHHratesInf", *q10, forward, reverse, inf, comment=comment, id=gate.name,
+                   instances=str(gate.power))
 
 
 def _ode_rates(ode: sp.Expr, state: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
