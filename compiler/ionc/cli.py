@@ -225,12 +225,18 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED
 
 
+SPIKES_SHOWN = 5  # at each end of a longer list of spike times
+
+
 def _summarise(output: dict) -> None:  # type: ignore[type-arg]
     for site, times in output["spikes"].items():
         if times and isinstance(times[0], list):  # a batch: one list per member
             print(f"{site}: {sum(len(t) for t in times)} spike(s) over {len(times)} runs")
-        else:
-            print(f"{site}: {len(times)} spike(s) at [{', '.join(f'{t:.4f}' for t in times)}] ms")
+        else:  # a long run's thousands of spikes: the first and the last few (the JSON output has all)
+            listed = [f"{t:.4f}" for t in times]
+            if len(listed) > 2 * SPIKES_SHOWN:
+                listed = [*listed[:SPIKES_SHOWN], "...", *listed[-SPIKES_SHOWN:]]
+            print(f"{site}: {len(times)} spike(s) at [{', '.join(listed)}] ms")
     for name, value in output.get("velocity", {}).items():
         shown = "no spike at one end" if value is None else f"{value:.4f} m/s" if isinstance(value, float) else value
         print(f"velocity {name}: {shown}")

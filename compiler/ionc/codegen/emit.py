@@ -148,8 +148,8 @@ def _implicit_step(nodes: int, method: str, stimuli: list[StimulusView], active:
     if passive:
         lines.append("rhs += _passive_rhs")
     for s in stimuli:
-        lines += [f"if {s.name}_any[step]:  # stimulus {s.name}",
-                  f"    rhs[:, {s.node}] += {s.name}_current * {s.name}_on[step]"]
+        lines += [f"if {s.name}_any[step - first]:  # stimulus {s.name}",
+                  f"    rhs[:, {s.node}] += {s.name}_current * {s.name}_on[step - first]"]
     if passive:
         lines.append("diagonal += _passive_diagonal")
     elif nodes > 1:

@@ -117,19 +117,23 @@ class StreamSink:
         for site, trace in self.traces.items():
             if not site.startswith("v@") or trace.written == 0:
                 continue
-            data = np.load(trace.path, mmap_mode="r")
-            rows = [_crossings(data[:, b], trace.every_ms, threshold) for b in range(data.shape[1])]
+            rows = _crossings(trace, threshold)
             found[site] = rows if len(rows) > 1 else rows[0]
         return found
 
 
-def _crossings(v: np.ndarray, every_ms: float, threshold: float) -> list[float]:
-    """spike_times of the generated module, over a long trace in blocks that overlap by one sample."""
-    times: list[float] = []
-    for start in range(0, max(v.shape[0] - 1, 0), SPIKE_BLOCK):
-        block = np.asarray(v[start: start + SPIKE_BLOCK + 1])
-        below, above = block[:-1], block[1:]
-        k = np.nonzero((below < threshold) & (above >= threshold))[0]
-        fraction = (threshold - below[k]) / (above[k] - below[k])
-        times += [float(x) for x in (start + k + fraction) * every_ms]
+def _crossings(trace: _Trace, threshold: float) -> list[list[float]]:
+    """spike_times of the generated module for each batch member, reading the file a block of
+    samples at a time (plain reads, not a memory map, whose pages would stay resident)."""
+    times: list[list[float]] = [[] for _ in range(trace.batch)]
+    with open(trace.path, "rb") as handle:
+        for start in range(0, max(trace.written - 1, 0), SPIKE_BLOCK):
+            count = min(SPIKE_BLOCK + 1, trace.written - start)  # one sample of overlap with the next
+            handle.seek(HEADER_BYTES + start * trace.batch * 8)
+            block = np.fromfile(handle, dtype="<f8", count=count * trace.batch).reshape(count, trace.batch)
+            below, above = block[:-1], block[1:]
+            k, b = np.nonzero((below < threshold) & (above >= threshold))
+            fraction = (threshold - below[k, b]) / (above[k, b] - below[k, b])
+            for member, when in zip(b, (start + k + fraction) * trace.every_ms, strict=True):
+                times[member].append(float(when))
     return times
