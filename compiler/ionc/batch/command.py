@@ -154,7 +154,7 @@ def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], targe
             errors[result.start:result.start + size] = result.errors
             progress.update(size)
 
-        run(source, batches, columns, args.retries, done)
+        run(source, batches, columns, done)
     return values, errors
 
 

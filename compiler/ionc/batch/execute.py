@@ -109,26 +109,27 @@ def _simulate(module: ModuleType, parameters: Mapping[str, np.ndarray],
 
 
 Done = Callable[[BatchResult], None]
-Runner = Callable[[str, Sequence[Batch], Sequence[Column], int, Done], None]
+Runner = Callable[[str, Sequence[Batch], Sequence[Column], Done], None]
 
 
 @contextmanager
 def connect(target: Target, retries: int) -> Iterator[Runner]:
     """A runner of batches on `target`, connected (a cluster started or reached) before it is given:
-    run(source, batches, columns, retries, done) calls `done` with each result as it arrives."""
+    run(source, batches, columns, done) calls `done` with each result as it arrives; a batch whose
+    worker fails or is lost runs again, up to `retries` times."""
     if target.kind == "process":
         yield _run_here
         return
     with _client(target, retries) as client:
-        yield partial(_run_on, client)
+        yield partial(_run_on, client, retries)
 
 
-def _run_here(source: str, batches: Sequence[Batch], columns: Sequence[Column], retries: int, done: Done) -> None:
+def _run_here(source: str, batches: Sequence[Batch], columns: Sequence[Column], done: Done) -> None:
     for batch in batches:
         done(run_batch(source, batch, columns))
 
 
-def _run_on(client: Any, source: str, batches: Sequence[Batch], columns: Sequence[Column], retries: int,
+def _run_on(client: Any, retries: int, source: str, batches: Sequence[Batch], columns: Sequence[Column],
             done: Done) -> None:
     from distributed import as_completed
 
