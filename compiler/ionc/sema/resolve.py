@@ -354,6 +354,7 @@ def _gate(node: syn.Gate, sink: DiagnosticSink) -> ir.GateDef:
         if q10.target is not None:
             sink.error(Code.E205, f"a gate's q10 applies to its rates: write 'q10 = ...', not "
                        f"'q10 {q10.target.text} = ...'", q10.target.span)
+    _check_idents([node.name], "a gate", sink)  # a gate 'v' would shadow the membrane potential
     _check_names([e for e in equations if isinstance(e, syn.Assign)], sink)
     unique((e.name for e in equations), "gate equation", sink)
     gate = dataclasses.replace(node, body=equations)
