@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from ionc.export.neuroml import ExportedDocument, channel_density_parameter, quantity, safe_id
-from ionc.export.neuroml_lems import number
-from ionc.export.neuroml_xml import Element, element, render_document
+from ionc.export.neuroml import ExportedDocument
+from ionc.export.neuroml_channel import channel_density_parameter
+from ionc.export.neuroml_xml import Element, element, number, quantity, render_document, safe_id
 from ionc.export.nmodl import cite
 from ionc.ir import lowered as low
 from ionc.ir import resolved as ir

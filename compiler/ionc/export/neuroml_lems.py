@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ionc.export.neuroml_xml import Element, element
+from ionc.export.neuroml_xml import Element, element, number
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,6 @@ FUNCTIONS = {sp.exp: "exp", sp.log: "ln", sp.sinh: "sinh", sp.cosh: "cosh", sp.t
              sp.Abs: "abs", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan"}
 RELATIONS = {sp.StrictLessThan: ".lt.", sp.StrictGreaterThan: ".gt.", sp.LessThan: ".leq.",
              sp.GreaterThan: ".geq.", sp.Equality: ".eq.", sp.Unequality: ".neq."}
-
-
-def number(value: float) -> str:
-    """The shortest text that reads back as the same float ('0.1', '-40', '1e-05')."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
 
 
 class LemsPrinter:

@@ -10,6 +10,7 @@ ionc's own grammar.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,3 +84,20 @@ def render_document(document_id: str, children: Sequence[Element], header: str =
             blank_between.append("")
         blank_between.append(line)
     return "\n".join(blank_between) + "\n"
+
+
+def number(value: float) -> str:
+    """The shortest text that reads back as the same float ('0.1', '-40', '1e-05')."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def quantity(value: float, unit: str) -> str:
+    """'-40mV', '0.1per_ms': a NeuroML2 quantity (number, then the unit, no space)."""
+    return f"{number(value)}{unit}"
+
+
+def safe_id(text: str) -> str:
+    """A NeuroML id (NmlId: letters, digits, '_'; not starting with a digit)."""
+    cleaned = re.sub(r"\W", "_", text)
+    return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"_{cleaned}"
