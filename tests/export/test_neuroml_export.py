@@ -15,7 +15,8 @@
   the area ionc's discretization computes (1e-12 relative; 1e-6 for the SWC cell, whose
   points NEURON's algorithm rounds to single precision), each section's segments
   have its compartment count, and the densities are placed on the regions the model
-  inserts them in.
+  inserts them in; a Nernst reversal gives channelDensityNernst, a GHK channel
+  channelDensityGHK, and what the cell cannot hold is named in the notes.
 * The command writes the files, refuses to overwrite without --force, says what it does
   not export (the pool), and a model mistake is a diagnostic (exit 2), never a traceback.
 """
@@ -250,3 +251,23 @@ def test_model_mistake_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["export", str(bad), "--to", "neuroml", "-o", str(tmp_path / "out")]) == EXIT_MODEL_ERROR
     err = capsys.readouterr().err
     assert "bad.ionc:4:" in err and "^" in err and "Traceback" not in err
+
+
+def test_nernst_and_ghk_densities_and_what_the_cell_cannot_hold(tmp_path: Path) -> None:
+    """A calcium reversal by Nernst gives channelDensityNernst, a GHK channel channelDensityGHK
+    (its permeability); an insert's parameter the channel file cannot take and the
+    concentrations those densities read are named in the notes."""
+    exported = export_file(REPO / "tests" / "export" / "models" / "neuroml_ions.ionc")
+    for written in exported.documents:
+        (tmp_path / written.filename).write_text(written.text, encoding="utf-8")
+    _validate(tmp_path / "ions.cell.nml")
+    root = parse_xml(SourceFile("ions.cell.nml", (tmp_path / "ions.cell.nml").read_text(encoding="utf-8")))
+    nernst = {(d.get("ionChannel"), d.get("segmentGroup"), d.get("condDensity"))
+              for d in _all(root, "channelDensityNernst")}
+    assert nernst == {("hva", "soma", "0.2mS_per_cm2"), ("hva", "dend", "0.2mS_per_cm2")}
+    (ghk,) = _all(root, "channelDensityGHK")
+    assert (ghk.get("ionChannel"), ghk.get("segmentGroup"), ghk.get("permeability")) == \
+        ("cat", "dend", "0.0002cm_per_s")
+    assert {d.get("ionChannel") for d in _all(root, "channelDensity")} == {"hh_na", "hh_k", "leak"}
+    assert any("cat.shift = 4 mV on insert is not exported" in n for n in exported.notes)
+    assert any("the ca concentrations" in n for n in exported.notes)

@@ -250,6 +250,9 @@ def _membrane(cell: low.Cell, where: str, region_groups: dict[str, str]) -> tupl
                 continue
             ordinary.append(element("channelDensity", **common, ion=ion, condDensity=condition,
                                     erev=quantity(erev, "mV")))
+    for ion in sorted({str(d.get("ion")) for d in (*nernst, *ghk)}):
+        notes.append(f"{where}: cell {cell.name}: the {ion} concentrations its Nernst and GHK channels read are not "
+                     "exported (a NeuroML2 species needs a concentration model)")
     regional = [ion.name for ion in cell.ions if ion.regions]
     if regional:
         notes.append(f"{where}: the regional ion blocks of {', '.join(regional)} in cell {cell.name} are not exported")

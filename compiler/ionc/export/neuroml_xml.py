@@ -29,6 +29,9 @@ class Element:
     text: str = ""
     comment: str = ""
 
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.attributes if key == name), None)
+
 
 def element(tag: str, /, *children: Element, comment: str = "", text: str = "", **attributes: str) -> Element:
     """`element("gateHHrates", ..., id="m", instances="3")`; a trailing '_' in a keyword
