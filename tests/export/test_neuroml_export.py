@@ -271,3 +271,19 @@ def test_nernst_and_ghk_densities_and_what_the_cell_cannot_hold(tmp_path: Path) 
     assert {d.get("ionChannel") for d in _all(root, "channelDensity")} == {"hh_na", "hh_k", "leak"}
     assert any("cat.shift = 4 mV on insert is not exported" in n for n in exported.notes)
     assert any("the ca concentrations" in n for n in exported.notes)
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ("ion na 0.3, k 0.7\n    gbar = 1 mS/cm2\n    gate m { alpha = 1 /ms; beta = 1 /ms }",
+     "carries several ions"),
+    ("ion k\n    gbar = 1 mS/cm2\n    gate m { inf = cao / (cao + 1 mM); tau = 1 ms }",
+     "reads cao, which NeuroML gives no rate"),
+])
+def test_a_channel_neuroml_cannot_hold_is_a_diagnostic(tmp_path: Path, body: str, words: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "odd.ionc"
+    model.write_text(f"channel odd {{\n    {body}\n}}\n", encoding="utf-8")
+    assert main(["export", str(model), "--to", "neuroml", "-o", str(tmp_path / "out")]) == EXIT_MODEL_ERROR
+    err = capsys.readouterr().err
+    assert words in err and "odd.ionc:1:1" in err and "^" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
