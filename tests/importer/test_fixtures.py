@@ -8,8 +8,10 @@ GHK FUNCTIONs (cal_migliore, it_destexhe), a calcium pool writing cai
 (cad_destexhe), a KINETIC scheme with CONSERVE (kdr_markov), piecewise time
 constants (na3_migliore, it_destexhe, ia_huguenard), an A-type K with two
 inactivation time constants (ia_huguenard), Ih as a NONSPECIFIC_CURRENT
-(ih_kole), a Ca-activated K reading cai (kca_reuveni), an M current with a q10
-from celsius (im_destexhe).
+(ih_kole), Ca-activated K reading cai (kca_reuveni; sk_hay, a Hill function
+with a nudge of cai away from 0), an M current with a q10 from celsius
+(im_destexhe), rates in the alpha/beta DERIVATIVE form with a speed factor phi
+(kdr_wb).
 
 Here, in NEURON (one library of all fixtures, loaded into this process): no
 warning from nrnivmodl; from -100 mV, steps to -100 .. +40 mV for 100 ms at
@@ -128,8 +130,9 @@ FIXTURE_CELSIUS = {"hhc": 6.3, "kdr_markov": 6.3}
 # What engineer A's importer does not translate yet (told in /tmp/ionc-notes/B-to-A.md): strict xfails, so
 # that a fixture that starts to pass says so and leaves this list.
 IMPORT_GAPS = {
-    "cal_migliore": "GHK currents are not translated",
-    "it_destexhe": "GHK currents are not translated",
+    "cal_migliore": "a conductance times a GHK-shaped driving force in mV (E205)",
+    "kdr_wb": "a PARAMETER named phi clashes with the name ionc generates (E500)",
+    "sk_hay": "STATE { z FROM 0 TO 1 } does not parse (E100)",
     "na3_migliore": "imports, but tau = inf at v = tha exactly: the 0/0 inside the if of tau is not guarded",
 }
 VOLTAGE_CLAMP = ("activation", "inactivation", "deactivation", "ramp")
