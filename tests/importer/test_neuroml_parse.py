@@ -102,6 +102,13 @@ def test_a_component_type_rate_translates(tmp_path: Path) -> None:
     assert "e = -70 mV" in text and "nonspecific" in text
 
 
+def test_an_exposure_under_another_name_translates(tmp_path: Path) -> None:
+    path = tmp_path / "exposed.nml"
+    text = RATE_TYPE.replace("EXPR", "2 / MS").replace('name="r" exposure="r"', 'name="rate" exposure="r"')
+    path.write_text(HEAD + text + "</neuroml>\n", encoding="utf-8")
+    assert "alpha = 2 / 1 ms" in translate_neuroml(path).text
+
+
 def test_what_is_not_translated_is_named_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "more.nml"
     extra = CHANNEL.replace("    <gateHHrates", '    <variableParameter parameter="x"/>\n    <gateHHrates', 1)

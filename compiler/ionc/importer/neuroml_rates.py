@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ionc.diagnostics import Code, fail
-from ionc.importer.neuroml_lems import ATOM, UNARY, Choice, Expr, Text, ionc_text, parse_lems, resolve
+from ionc.importer.neuroml_lems import ATOM, UNARY, Choice, Expr, Name, Text, ionc_text, parse_lems, resolve
 from ionc.importer.neuroml_xml import Element
 
 # NeuroML2's units, by dimension (NeuroML2CoreTypes/NeuroMLCoreDimensions.xml)
@@ -181,6 +181,8 @@ def component_type_text(definition: Element, instance: Element, what: str) -> st
             raise fail(Code.E205, f"ionc cannot translate <{child.name}> in a ComponentType", child.span)
     for variable in dynamics:
         scope[_named(variable)] = _derived(variable)
+        if variable.get("exposure") == exposure != _named(variable):  # exposed under another name
+            scope[exposure] = Name(span=variable.span, name=_named(variable))
     if exposure not in scope or exposure in REQUIREMENTS:
         raise fail(Code.E204, f"ComponentType {name} computes no '{exposure}'", definition.span,
                    "a rate exposes r (1/time), a steady state x (dimensionless), a time course t (time)")
