@@ -209,8 +209,8 @@ def nmodl_unit(text: str) -> u.Unit | None:
     if text == "degC":
         return u.parse_unit("degC")
     numerator, *denominators = text.split("/")
-    factors = [[NMODL_UNIT_NAMES.get(f, f) for f in part.replace("-", " ").split()] for part in
-               (numerator, *denominators)]
+    factors = [[NMODL_UNIT_NAMES.get(f, f) for f in part.replace("-", " ").split() if f != "1"] for part in
+               (numerator, *denominators)]  # '1/ms' is '/ms'
     spelled = "*".join(factors[0]) + "".join("/" + "/".join(part) for part in factors[1:])
     try:
         return u.parse_unit(spelled)

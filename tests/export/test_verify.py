@@ -225,3 +225,24 @@ def test_the_interface_of_a_mod_file_is_read_past_its_comments() -> None:
     assert pool.is_pool and pool.writes == ("cai",) and pool.states == ("cai",)
     with pytest.raises(ModFileError, match="it is a POINT_PROCESS, not a density mechanism"):
         read_interface("NEURON { POINT_PROCESS ExpSyn }\n")
+
+
+@pytest.mark.parametrize(("ionc", "mod", "expected"), [
+    ("120 mS/cm2", "S/cm2", 0.12), ("0.5 mS/cm2", "pS/um2", 5.0), ("120 mS/cm2", "mho/cm2", 0.12),
+    ("0.01 /ms/mM", "/ms-mM", 0.01), ("2 /ms", "1/ms", 2.0), ("23 degC", "degC", 23.0), ("1 um", "micron", 1.0),
+    ("2 mV", "mV", 2.0), ("3", "", 3.0), ("3", "1", 3.0), ("0.2 um", "mV", None), ("5 ms", "furlong", None),
+])
+def test_a_parameter_in_the_unit_a_mod_file_declares(tmp_path: Path, ionc: str, mod: str, expected: float | None,
+                                                     ) -> None:
+    """The value ionc sets a paired PARAMETER to, from the parameter's internal value: NMODL's spellings
+    (mho, micron, '-' for a product, '/' over everything after it), None where the kinds differ."""
+    from ionc.mod_interface import ModParameter
+    from ionc.pipeline import derive_channels, front_end
+    from ionc.verify_pairing import in_mod_unit
+
+    model = tmp_path / "p.ionc"
+    model.write_text(f"channel p {{\n    nonspecific\n    g = 1 mS/cm2\n    e = 0 mV\n    x = {ionc}\n}}\n")
+    derived = derive_channels(list(front_end(model).channels))["p"]
+    parameter = next(p for p in derived.channel.parameters if p.name == "x")
+    value = in_mod_unit(parameter, ModParameter(name="x", value=0.0, unit=mod, is_range=True))
+    assert value == pytest.approx(expected, rel=1e-12) if expected is not None else value is None
