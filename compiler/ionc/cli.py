@@ -98,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                                  "battery (activation, inactivation, deactivation, a ramp) and a current step (the "
                                  "channel with a leak) in ionc and in NEURON (in a subprocess) and print the "
                                  "largest difference of the currents (of v) as a fraction of each protocol's "
-                                 "peak: PASS within 1%. Exit 0 when everything "
+                                 "peak: PASS within 1% (the current step also when the spikes agree within "
+                                 "0.05 ms). Pools are driven by a prescribed current of their ion instead: PASS when "
+                                 "the concentrations agree within 1% of their excursion. Exit 0 when everything "
                                  "passes, 1 on a mismatch, 2 on a model error.")
     verify.add_argument("file", type=Path)
     verify.add_argument("--against", required=True, metavar="neuron|FILE.mod",
