@@ -350,6 +350,13 @@ def _verify(args: argparse.Namespace) -> int:
     if cai < 0:
         print(f"error: --cai {args.cai} is negative: a concentration is 0 or more", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    pairs = [item.partition("=") for item in args.map]
+    mapping = {ionc: mod for ionc, _, mod in pairs if ionc.replace(".", "_").isidentifier() and mod.isidentifier()}
+    malformed = [item for item, (ionc, _, _) in zip(args.map, pairs, strict=True) if ionc not in mapping]
+    if malformed or (mapping and against is None):
+        why = f"--map {malformed[0]}: write IONC=MOD" if malformed else "--map pairs with a .mod file's parameters"
+        print(f"error: {why} (e.g. --map gbar=gnabar, with --against FILE.mod)", file=sys.stderr)
+        return EXIT_MODEL_ERROR
     try:
         report = verify_file(args.file, args.channel or None, against=against, celsius=kelvin - 273.15,
                              reversals=reversals, concentrations={"cai": cai}, mapping=mapping)
@@ -375,13 +382,6 @@ def _import(args: argparse.Namespace) -> int:
 
     if args.file.suffix not in SUFFIXES:
         print(f"error: {args.file}: import reads {' or '.join(SUFFIXES)} files", file=sys.stderr)
-        return EXIT_MODEL_ERROR
-    pairs = [item.partition("=") for item in args.map]
-    mapping = {ionc: mod for ionc, _, mod in pairs if ionc.replace(".", "_").isidentifier() and mod.isidentifier()}
-    malformed = [item for item, (ionc, _, _) in zip(args.map, pairs, strict=True) if ionc not in mapping]
-    if malformed or (mapping and against is None):
-        why = f"--map {malformed[0]}: write IONC=MOD" if malformed else "--map pairs with a .mod file's parameters"
-        print(f"error: {why} (e.g. --map gbar=gnabar, with --against FILE.mod)", file=sys.stderr)
         return EXIT_MODEL_ERROR
     if args.output.exists() and not args.force:
         print(f"error: {args.output} exists; use --force to overwrite it", file=sys.stderr)
