@@ -19,7 +19,9 @@ reports for its batches (from starting the cluster to the last row);
 "batches", the same without the cluster's start (the rate a long sweep
 approaches); and "command", the sets over the whole process (Python's start,
 imports, the cached compile, the probe run, writing Parquet). Run times are
-the best of --repeats, and the command time its own best. The machine's load average is printed before
+the best of --repeats, and the command time its own best. "CPU s" is the CPU
+time (user + system) of the command and its worker processes, the least of
+the repeats: what the work costs whatever else shares the cores. The machine's load average is printed before
 and after, as the cores may be shared.
 """
 
@@ -29,6 +31,7 @@ import argparse
 import math
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,6 +55,7 @@ class Timing:
     run_s: float  # the batches' run as the command reports it, the cluster's start included
     start_s: float  # of which starting the cluster
     command_s: float  # the whole process
+    cpu_s: float  # CPU time of the command and its worker processes (user + system)
 
 
 def ways(points: int, batch: int) -> list[Way]:
@@ -69,15 +73,21 @@ def run_once(way: Way, side: int, duration: str, folder: Path) -> Timing:
                "--param", f"hh_na.gbar=60:200mS/cm2:{side}", "--set", f"duration={duration}", "--quiet", "--force",
                "--out", str(out), *way.options]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "compiler"))
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu_s()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
-    command_s = time.perf_counter() - started
+    command_s, cpu_s = time.perf_counter() - started, _children_cpu_s() - cpu_before
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr[-3000:]}")
     found = SUMMARY.search(result.stdout)
     if found is None:
         raise RuntimeError(f"no summary line in: {result.stdout!r} {result.stderr!r}")
-    return Timing(float(found.group(1)), float(found.group(2) or 0.0), command_s)
+    return Timing(float(found.group(1)), float(found.group(2) or 0.0), command_s, cpu_s)
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of finished child processes and theirs (a LocalCluster's workers are the command's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -98,13 +108,13 @@ def main() -> int:
                 for way in ways(sets, batch)]
     base = sets / min(t.run_s for t in rows[0][1])
     print(f"{'way':34} {'run sets/s':>11} {'vs one batch':>13} {'batches sets/s':>15} {'command sets/s':>15} "
-          f"{'run s':>6} {'start s':>8} {'command s':>10}")
+          f"{'run s':>6} {'start s':>8} {'command s':>10} {'CPU s':>6}")
     for way, timings in rows:
         best = min(timings, key=lambda t: t.run_s)
-        command_s = min(t.command_s for t in timings)
+        command_s, cpu_s = min(t.command_s for t in timings), min(t.cpu_s for t in timings)
         print(f"{way.label:34} {sets / best.run_s:11.0f} {sets / best.run_s / base:13.2f} "
               f"{sets / (best.run_s - best.start_s):15.0f} {sets / command_s:15.0f} "
-              f"{best.run_s:6.2f} {best.start_s:8.2f} {command_s:10.2f}")
+              f"{best.run_s:6.2f} {best.start_s:8.2f} {command_s:10.2f} {cpu_s:6.2f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
