@@ -14,6 +14,7 @@ from typing import TypeVar
 from ionc.diagnostics import Code, Diagnostic, DiagnosticSink
 from ionc.ir import resolved as ir
 from ionc.sema.dimensions import constant_number
+from ionc.sema.generated_names import check_owner_names
 from ionc.sema.ions import ION_ATTRS, KNOWN_IONS
 from ionc.sema.morphology import expand_regions, resolve_sections, resolve_swc
 from ionc.sema.units import CONCENTRATION
@@ -45,6 +46,7 @@ def resolve(files: Sequence[syn.File], sink: DiagnosticSink) -> ir.Model:
         sim for s in items if isinstance(s, syn.Simulation)
         if (sim := _simulation(s, cells_by_name, sink)) is not None
     )
+    check_owner_names(channels, simulations, sink)
     return ir.Model(
         path=files[-1].path,
         sources=tuple(f.span.source.text for f in files),

@@ -45,6 +45,9 @@ MAX_DEPTH = 120
 # is checked on its own, so a file of 100,000 empty channels would otherwise
 # take seconds and report 100,000 errors.
 MAX_DECLARATIONS = 1000
+# Declarations that start a line, counted before parsing (a keyword cannot be a
+# name, and comments and strings end with their line); the rest after parsing.
+_LINE_DECLARATION = re.compile(r"^[ \t]*(?:channel|pool|cell|simulation|import)\b", re.MULTILINE)
 
 
 def read_source(path: Path, display: str, where: Span | None = None) -> SourceFile:
@@ -135,6 +138,11 @@ def _refuse_oversized(source: SourceFile) -> None:
     whole = Span(source, 0, min(len(source.text), 1))
     if len(source.text) > MAX_SOURCE_BYTES:
         raise fail(Code.E500, f"file is larger than {MAX_SOURCE_BYTES} bytes", whole)
+    for count, declaration in enumerate(_LINE_DECLARATION.finditer(source.text)):
+        if count == MAX_DECLARATIONS:
+            start = declaration.end() - len(declaration.group().lstrip())
+            raise fail(Code.E500, f"more than {MAX_DECLARATIONS} declarations in one file",
+                       Span(source, start, start + 1), "split the file and import the parts")
     digits = _LONG_DIGITS.search(source.text)
     if digits is not None:
         raise fail(Code.E500, f"more than {MAX_DIGITS} digits in a row", Span(source, digits.start(), digits.end()))
