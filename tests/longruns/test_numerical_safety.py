@@ -86,3 +86,22 @@ def test_no_model_of_the_library_trips_the_check_at_its_own_dt() -> None:
         dt = output["meta"]["dt"]
         assert dt / raw["fastest_tau"] < 1.0, (path.name, dt / raw["fastest_tau"])
         assert raw["complete"] and np.isfinite(raw["t"][-1])
+
+
+@pytest.mark.slow
+def test_the_numba_backend_checks_the_same_way() -> None:
+    """The compiled loop keeps no exp(-dt/tau): simulate() computes them after each chunk, so the
+    numba backend stops at the same dt, with the same message, and names a blow-up's very step."""
+    pytest.importorskip("numba")
+    quiet = ["duration=70ms", "stim.amplitude=0nA"]
+    messages = []
+    for backend in ("numpy", "numba"):
+        with pytest.raises(RuntimeError) as stopped:
+            run_simulation(HH_POINT, overrides=["dt=0.8ms", *quiet], backend=backend)
+        messages.append(str(stopped.value))
+    assert messages[0] == messages[1]
+    with pytest.raises(RuntimeError) as stopped:
+        run_simulation(HH_POINT, parameters={"leak.g": [0.3, -50.0]}, backend="numba")
+    message = str(stopped.value)
+    # v passes 1e4 mV in member 1 at its 5th step: numba's loop checks every step
+    assert "batch member 1 by t = 0.125 ms" in message and "hh_na.m = " in message
