@@ -133,7 +133,7 @@ IMPORT_GAPS = {
     "cal_migliore": "a conductance times a GHK-shaped driving force in mV (E205)",
     "kdr_wb": "a PARAMETER named phi clashes with the name ionc generates (E500)",
     "sk_hay": "STATE { z FROM 0 TO 1 } does not parse (E100)",
-    "na3_migliore": "imports, but tau = inf at v = tha exactly: the 0/0 inside the if of tau is not guarded",
+    "na3_migliore": "tau is not finite at v = tha exactly: ionc does not guard a 0/0 inside max() or if of a tau",
 }
 VOLTAGE_CLAMP = ("activation", "inactivation", "deactivation", "ramp")
 
