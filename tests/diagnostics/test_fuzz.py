@@ -1,12 +1,14 @@
-"""Property tests: whatever the text, `check_file` either passes or raises IoncError.
+"""Property tests: whatever the text, ionc either accepts it or raises IoncError.
 
 Two sources of texts: (a) the real models in models/, mutated (characters and
 tokens deleted, inserted, replaced, duplicated; lines swapped); (b) texts
 generated from the grammar itself, whole files and expressions put into the
 slots of a valid model. For each, `ionc.api.check_file` must return or raise
 `ionc.diagnostics.IoncError` whose every diagnostic has a span inside the text
-of the file it names and renders; any other exception (RecursionError
-included) or a hang is a bug.
+of the file it names and renders; when it returns, the Python module of every
+simulation in the file is generated and imported (executed as a module, not
+as a script) and must define `simulate`. Any other exception (RecursionError
+included), a generated module that does not import, or a hang is a bug.
 
 Each check runs in a forked copy of this process (the API is called in-process,
 with everything already imported and warm), so that a hang in C code (sympy's
@@ -17,11 +19,11 @@ Bugs already reported in the symbolic stage (files this suite does not own)
 are listed in KNOWN_BUGS: examples that hit them are counted, not failed, and
 `test_known_bug_still_present` says when one is fixed.
 
-The fast variants run a few hundred examples in all, the same ones every time. The `slow` variants run
-IONC_FUZZ_EXAMPLES examples each (default 10000) and are skipped unless that
-variable is set:
+The fast variants run a few hundred examples in all, the same ones every time. The `fuzz` variants
+(marked `fuzz` and `slow`) run IONC_FUZZ_EXAMPLES examples per property (default 10000) and are
+skipped unless that variable is set:
 
-    IONC_FUZZ_EXAMPLES=20000 python -m pytest tests/diagnostics/test_fuzz.py -m slow
+    IONC_FUZZ_EXAMPLES=10000 python -m pytest tests/diagnostics/test_fuzz.py -m fuzz
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ COMPILER = REPO / "compiler"
 if str(COMPILER) not in sys.path:
     sys.path.insert(0, str(COMPILER))
 
-from ionc.api import check_file  # noqa: E402
+from ionc.api import check_file, generate_source  # noqa: E402
 from ionc.diagnostics import IoncError  # noqa: E402
+from ionc.pipeline import front_end  # noqa: E402
 from ionc.syntax.grammar import parser  # noqa: E402
 
 MODELS = REPO / "models"
@@ -79,13 +82,14 @@ class Budget:
         )
 
 
-FAST = Budget(mutations=200, grammar_files=100, expressions=150, derandomize=True)
+FAST = Budget(mutations=100, grammar_files=60, expressions=80, derandomize=True)
 SLOW_EXAMPLES = int(os.environ.get("IONC_FUZZ_EXAMPLES") or "10000")
 SLOW = Budget(SLOW_EXAMPLES, SLOW_EXAMPLES, SLOW_EXAMPLES, derandomize=False)
 BUDGETS = [
     pytest.param(FAST, id="fast"),
-    pytest.param(SLOW, id="slow", marks=[
+    pytest.param(SLOW, id="fuzz", marks=[
         pytest.mark.slow,
+        pytest.mark.fuzz,
         pytest.mark.skipif("IONC_FUZZ_EXAMPLES" not in os.environ, reason="set IONC_FUZZ_EXAMPLES to run"),
     ]),
 ]
@@ -126,9 +130,20 @@ def _problems(error: IoncError) -> list[str]:
     return problems
 
 
+def generate_and_import(path: Path) -> None:
+    """Generate the module of every simulation in the (accepted) file at `path` and import it."""
+    for simulation in front_end(path).simulations:
+        source = generate_source(path, simulation.name.text, module_file="fuzz_module.py")
+        namespace: dict[str, object] = {"__name__": "fuzz_module"}
+        exec(compile(source, f"<generated from {path.name}>", "exec"), namespace)  # noqa: S102 - ionc's output
+        if not callable(namespace.get("simulate")):
+            raise AssertionError(f"the module of simulation {simulation.name.text} defines no simulate()")
+
+
 def check_in_process(path: Path) -> Outcome:
     try:
         check_file(path)
+        generate_and_import(path)
     except IoncError as error:
         problems = _problems(error)
         if problems:
@@ -176,7 +191,7 @@ def check_isolated(path: Path, timeout: float = PER_CHECK_S) -> Outcome:
         return Outcome(found["kind"], found["detail"])
     except ValueError:
         if report.startswith("Timeout"):
-            return Outcome("hang", f"check_file took more than {timeout:g} s; stuck in:\n{report}")
+            return Outcome("hang", f"checking and generating took more than {timeout:g} s; stuck in:\n{report}")
         return Outcome("bug", f"the check died (wait status {status}):\n{report}")
 
 
@@ -225,6 +240,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("IONC_CACHE_DIR", str(root / "cache"))
         for seed in SEEDS:
             check_file(seed)
+        generate_and_import(root / "models" / "cells" / "hh_point.ionc")  # the templates loaded too
         yield root / "models"
 
 

@@ -40,7 +40,7 @@ def test_model_file_names_cannot_break_out_of_generated_text(name: str, models: 
         compile_file(path, use_cache=False)
     (diagnostic,) = diagnostics_of(error.value, "E202")
     assert "contains the character" in diagnostic.message
-    if "\x00" not in name:  # a command line cannot hold a NUL byte
+    if name in BREAKOUT_NAMES[:2]:  # as a user runs it (the others: the same path through the same code)
         result = run_cli("run", str(path), cwd=models)
         assert result.returncode == 2 and "error[E202]" in result.stderr and "Traceback" not in result.stderr
     assert not (models / "MARKER").exists()
