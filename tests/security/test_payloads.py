@@ -217,3 +217,24 @@ def test_the_command_line_in_a_subprocess(models: Path) -> None:
     result = run_cli("run", "cli.ionc", *COMMAND_LINE[1], cwd=models)
     assert result.returncode == 2 and "error" in result.stderr and "Traceback" not in result.stderr
     assert not (models / "MARKER").exists()
+
+
+@pytest.mark.parametrize("text", ["k\u0430", "\uff4bd", "kd\u2028x", "kd\x00", "kd\u200b", "kd\ufeff", "k\u0301d"],
+                         ids=ascii)
+def test_characters_outside_names_are_located_diagnostics(text: str, models: Path) -> None:
+    """Homoglyphs, zero-width and line-separator characters, NUL: the grammar's names are ASCII."""
+    path = models / "strange.ionc"
+    path.write_text(model_text({"CHANNEL": text}), encoding="utf-8")
+    with pytest.raises(IoncError) as error:
+        generate_source(path)
+    for diagnostic in diagnostics_of(error.value, "E100", "E101", "E102"):
+        assert diagnostic.span is not None and diagnostic.span.line == 2, str(error.value)
+
+
+def test_a_set_value_with_a_comment_and_a_line_break(models: Path) -> None:
+    """`--set` text is parsed, and only its value reaches the module: a comment in it stays out."""
+    path = models / "set.ionc"
+    path.write_text(model_text({}), encoding="utf-8")
+    source = generate_source(path, None, [f'kd.gbar=1 mS/cm2 # """ {MARKER_COMMAND}\n+ 2 mS/cm2'])
+    assert MARKER_COMMAND not in source and '"kd.gbar": 3.0,' in source
+    compile(source, "set_module.py", "exec")
