@@ -120,6 +120,23 @@ def test_what_is_not_translated_is_named_with_its_line(tmp_path: Path) -> None:
     assert "more.nml:3: channel k: no conductance density in the file" in " ".join(notes)
 
 
+def test_latin1_files_are_read_as_they_declare(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.nml"
+    text = HEAD.replace("UTF-8", "ISO-8859-1") + CHANNEL.replace(
+        '<gateHHrates', '<notes>area 1000 \u00b5m\u00b2</notes>\n    <gateHHrates', 1) + "</neuroml>\n"
+    path.write_bytes(text.encode("latin-1"))
+    assert "# area 1000 \u00b5m\u00b2" in translate_neuroml(path).text
+    path.write_bytes(text.replace("ISO-8859-1", "UTF-8").encode("latin-1"))
+    assert _diagnostic_of(path)[0] == "E102"
+
+
+def _diagnostic_of(path: Path) -> tuple[str, str]:
+    with pytest.raises(IoncError) as caught:
+        translate_neuroml(path)
+    (diagnostic,) = caught.value.diagnostics
+    return diagnostic.code.name, diagnostic.render()
+
+
 def test_import_command_prints_the_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.nml"
     path.write_text(HEAD + '  <ionChannelHH id="k">\n  </ionChannelHX>\n</neuroml>\n', encoding="utf-8")

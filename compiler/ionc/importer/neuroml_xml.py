@@ -84,12 +84,27 @@ def parser() -> Lark:
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True)
 
 
+# the encodings an XML declaration may name that ionc reads (NeuroML files are UTF-8 or Latin-1)
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "latin-1", "latin-1": "latin-1",
+             "latin1": "latin-1", "us-ascii": "ascii", "ascii": "ascii"}
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
 def read_xml(path: Path) -> Element:
+    data = path.read_bytes()
+    declared = _DECLARED.match(data[:200])
+    name = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    encoding = ENCODINGS.get(name)
+    if encoding is None:
+        source = SourceFile(str(path), data.decode("utf-8", errors="replace"))
+        start = declared.start(1) if declared else 0
+        raise fail(Code.E102, f"ionc reads UTF-8 and ISO-8859-1 files, not {name}", Span(source, start, start + len(name)))
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        source = SourceFile(str(path), path.read_bytes().decode("utf-8", errors="replace"))
-        raise fail(Code.E102, "the file is not UTF-8 text", Span(source, error.start, error.start + 1)) from None
+        source = SourceFile(str(path), data.decode(encoding, errors="replace"))
+        raise fail(Code.E102, f"the file is not {name} text (its XML declaration says it is)",
+                   Span(source, error.start, error.start + 1)) from None
     return parse_xml(SourceFile(str(path), text))
 
 
