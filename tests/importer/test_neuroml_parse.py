@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ionc.clamp import load_channel, numeric_channel
 from ionc.cli import main
 from ionc.diagnostics import IoncError
 from ionc.export.neuroml import export_file
@@ -100,6 +102,36 @@ def test_a_component_type_rate_translates(tmp_path: Path) -> None:
     text = translate_neuroml(path).text
     assert "alpha = 0.1 * (v / 1 mV + 40) / (1 - exp(-(v / 1 mV + 40) / 10)) / 1 ms" in text
     assert "e = -70 mV" in text and "nonspecific" in text
+
+
+def test_component_type_parameters_come_from_the_rate_element(tmp_path: Path) -> None:
+    """The pattern of NeuroML's own documentation: a time course with parameters, given their
+    values (in any unit of their dimension) where the gate uses it."""
+    path = tmp_path / "params.nml"
+    path.write_text(HEAD + """  <ComponentType name="sigmoid_tau" extends="baseVoltageDepTime">
+    <Parameter name="max_tau" dimension="time"/>
+    <Parameter name="min_tau" dimension="time"/>
+    <Parameter name="midpoint" dimension="voltage"/>
+    <Parameter name="scale" dimension="voltage"/>
+    <Dynamics>
+      <DerivedVariable name="t" dimension="time" exposure="t"
+                       value="(max_tau - min_tau) / (1 + exp(0 - (v - midpoint) / scale)) + min_tau"/>
+    </Dynamics>
+  </ComponentType>
+  <ionChannelHH id="k" conductance="10pS" species="k">
+    <gateHHtauInf id="n" instances="1">
+      <timeCourse type="sigmoid_tau" max_tau="0.01s" min_tau="1ms" midpoint="-40mV" scale="5mV"/>
+      <steadyState type="HHSigmoidVariable" rate="1" midpoint="-40mV" scale="5mV"/>
+    </gateHHtauInf>
+  </ionChannelHH>
+</neuroml>
+""", encoding="utf-8")
+    text = translate_neuroml(path).text
+    assert "tau = (0.01 s - 1 ms) / (1 + exp(0 - (v - -40 mV) / 5 mV)) + 1 ms" in text
+    imported = tmp_path / "params.ionc"
+    imported.write_text(text, encoding="utf-8")
+    gate = numeric_channel(load_channel(imported, "k"), reversals={"k": -77.0}).gate("n")
+    assert float(gate.tau(np.array(-40.0))) == pytest.approx(5.5, rel=1e-12)  # (10 - 1)/2 + 1 ms
 
 
 def test_an_exposure_under_another_name_translates(tmp_path: Path) -> None:
