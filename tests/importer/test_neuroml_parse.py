@@ -134,6 +134,20 @@ def test_component_type_parameters_come_from_the_rate_element(tmp_path: Path) ->
     assert float(gate.tau(np.array(-40.0))) == pytest.approx(5.5, rel=1e-12)  # (10 - 1)/2 + 1 ms
 
 
+def test_component_types_of_included_files_are_read(tmp_path: Path) -> None:
+    (tmp_path / "types").mkdir()
+    (tmp_path / "types" / "rates.nml").write_text(
+        HEAD + RATE_TYPE.split("  <ionChannelHH")[0].replace("EXPR", "3 / MS") + "</neuroml>\n", encoding="utf-8")
+    channel = RATE_TYPE[RATE_TYPE.index("  <ionChannelHH"):]
+    path = tmp_path / "uses.nml"
+    path.write_text(HEAD + '  <include href="types/rates.nml"/>\n  <include href="missing.nml"/>\n' + channel
+                    + "</neuroml>\n", encoding="utf-8")
+    translation = translate_neuroml(path)
+    assert "alpha = 3 / 1 ms" in translation.text
+    assert "uses.nml:3: <include href='types/rates.nml'> read for its ComponentTypes only" in translation.notes
+    assert any(n.startswith("uses.nml:4: <include href='missing.nml'> not read") for n in translation.notes)
+
+
 def test_an_exposure_under_another_name_translates(tmp_path: Path) -> None:
     path = tmp_path / "exposed.nml"
     text = RATE_TYPE.replace("EXPR", "2 / MS").replace('name="r" exposure="r"', 'name="rate" exposure="r"')

@@ -58,11 +58,12 @@ def translate_neuroml(path: Path) -> Translation:
     if root.name != "neuroml":
         raise fail(Code.E205, f"the root element is <{root.name}>, not <neuroml>", root.span)
     document = _Document(path=Path(path), component_types=_component_types(root), densities=_densities(root))
+    _included_component_types(root, document, {Path(path).resolve()})
     blocks = []
     for child in root.children:
         if child.name in CHANNELS:
             blocks.append(_channel(child, document))
-        elif child.name not in ("ComponentType", *METADATA):
+        elif child.name not in ("ComponentType", "include", *METADATA):
             document.notes.append(f"{document.where(child)}: <{child.name}"
                                   f"{' id=' + repr(child.get('id')) if child.get('id') else ''}> not translated: "
                                   "ionc import reads ion channels")
@@ -86,6 +87,33 @@ def _component_types(root: Element) -> dict[str, Element]:
             raise fail(Code.E201, f"ComponentType {name.value} is defined twice", name.value_span)
         found[name.value] = definition
     return found
+
+
+MAX_INCLUDE_DEPTH = 8
+
+
+def _included_component_types(root: Element, document: _Document, seen: set[Path], depth: int = 0) -> None:
+    """The ComponentTypes of the files `root` includes (a channel's rate types often live in one),
+    read with the same grammar, relative to the including file; the rest of them is not read."""
+    base = Path(root.span.source.path).parent
+    for include in root.find("include"):
+        href = include.attribute("href")
+        if href is None:
+            continue
+        target = (base / href.value).resolve()
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", href.value) or not target.is_file():
+            document.notes.append(f"{document.where(include)}: <include href={href.value!r}> not read: "
+                                  "no such file next to this one")
+            continue
+        if target in seen or depth >= MAX_INCLUDE_DEPTH:
+            continue
+        seen.add(target)
+        included = read_xml(target)
+        for name, definition in _component_types(included).items():
+            document.component_types.setdefault(name, definition)
+        document.notes.append(f"{document.where(include)}: <include href={href.value!r}> read for its "
+                              "ComponentTypes only")
+        _included_component_types(included, document, seen, depth + 1)
 
 
 def _densities(root: Element) -> dict[str, Element]:
