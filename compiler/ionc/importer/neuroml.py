@@ -101,9 +101,10 @@ def _included_component_types(root: Element, document: _Document, seen: set[Path
         if href is None:
             continue
         target = (base / href.value).resolve()
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", href.value) or not target.is_file():
+        # only NeuroML files named relative to this one: no URLs, no absolute paths, no other kinds of file
+        if Path(href.value).is_absolute() or target.suffix not in (".nml", ".xml") or not target.is_file():
             document.notes.append(f"{document.where(include)}: <include href={href.value!r}> not read: "
-                                  "no such file next to this one")
+                                  "no such .nml file relative to this one")
             continue
         if target in seen or depth >= MAX_INCLUDE_DEPTH:
             continue
