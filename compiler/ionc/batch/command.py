@@ -67,10 +67,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     plan = _plan(args, module.PARAMETER_UNITS)
     probe = module.simulate({})  # what a simulation records is known for sure only from its output
     columns = plan_columns(features, list(probe["traces"]), list(probe["velocity"]))
-    batches = _batches(plan, args.batch_size or _default_batch_size(probe))
+    largest = args.batch_size or _largest_batch(probe)
     clock = _Clock(time.perf_counter())
     try:
-        values, errors = _run(source, batches, columns, _target(args, len(batches)), args, clock)
+        values, errors = _run(source, plan, largest, columns, _target(args, -(-plan.size // largest)), args, clock)
     except BatchFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_RUN_ERROR
@@ -114,7 +114,7 @@ def _plan(args: argparse.Namespace, units: dict[str, str]) -> Plan:
     return grid_plan(axes) if args.random is None else random_plan(axes, args.random, args.seed)
 
 
-def _default_batch_size(probe: dict[str, Any]) -> int:
+def _largest_batch(probe: dict[str, Any]) -> int:
     """As many members as BATCH_BYTES of recordings hold (a one-member run's traces show their size)."""
     member_bytes = 2 * sum(trace.nbytes for trace in probe["traces"].values())
     return max(1, min(MAX_BATCH, BATCH_BYTES // max(member_bytes, 1)))
@@ -137,16 +137,20 @@ def _target(args: argparse.Namespace, batches: int) -> Target:
     return Target("cluster", workers=cores) if cores > 1 else Target("process")
 
 
-def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], target: Target,
+def _run(source: str, plan: Plan, largest: int, columns: Sequence[Column], target: Target,
          args: argparse.Namespace, clock: _Clock) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Every batch's rows put in their place (index order, whatever finished first)."""
-    total = sum(batch.size for batch in batches)
+    """Every batch's rows put in their place (index order, whatever finished first). Without
+    --batch-size, the sets are shared out so that every worker gets a batch (the table does not
+    depend on how they are cut)."""
+    total = plan.size
     values = {c.name: np.zeros(total, np.int64 if c.integer else float) for c in columns}
     errors = [""] * total
 
     # The bar appears once the cluster is up (the second manager is made after the first is entered).
-    with connect(target, args.retries) as run, _progress_bar(total, args.quiet) as progress:
+    with connect(target, args.retries) as connection, _progress_bar(total, args.quiet) as progress:
         clock.connected = time.perf_counter() if target.kind != "process" else 0.0
+        batch_size = args.batch_size or min(largest, -(-total // connection.slots))
+
         def done(result: BatchResult) -> None:
             size = len(result.errors)
             for name, column in result.values.items():
@@ -154,7 +158,7 @@ def _run(source: str, batches: Sequence[Batch], columns: Sequence[Column], targe
             errors[result.start:result.start + size] = result.errors
             progress.update(size)
 
-        run(source, batches, columns, done)
+        connection.run(source, _batches(plan, batch_size), columns, done)
     return values, errors
 
 

@@ -112,16 +112,25 @@ Done = Callable[[BatchResult], None]
 Runner = Callable[[str, Sequence[Batch], Sequence[Column], Done], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """A runner of batches: run(source, batches, columns, done) calls `done` with each result as it
+    arrives. `slots`: how many batches run at once (worker threads)."""
+
+    run: Runner
+    slots: int
+
+
 @contextmanager
-def connect(target: Target, retries: int) -> Iterator[Runner]:
-    """A runner of batches on `target`, connected (a cluster started or reached) before it is given:
-    run(source, batches, columns, done) calls `done` with each result as it arrives; a batch whose
-    worker fails or is lost runs again, up to `retries` times."""
+def connect(target: Target, retries: int) -> Iterator[Connection]:
+    """The runner of batches on `target`, connected (a cluster started or reached) before it is
+    given; a batch whose worker fails or is lost runs again, up to `retries` times."""
     if target.kind == "process":
-        yield _run_here
+        yield Connection(_run_here, 1)
         return
     with _client(target, retries) as client:
-        yield partial(_run_on, client, retries)
+        slots = sum(client.nthreads().values())
+        yield Connection(partial(_run_on, client, retries), max(slots, 1))
 
 
 def _run_here(source: str, batches: Sequence[Batch], columns: Sequence[Column], done: Done) -> None:
