@@ -148,6 +148,19 @@ def test_component_types_of_included_files_are_read(tmp_path: Path) -> None:
     assert any(n.startswith("uses.nml:4: <include href='missing.nml'> not read") for n in translation.notes)
 
 
+def test_names_ionc_reserves_are_renamed(tmp_path: Path) -> None:
+    path = tmp_path / "names.nml"
+    path.write_text(HEAD + CHANNEL.replace('id="k"', 'id="cell"').replace('id="n"', 'id="open"')
+                    + "</neuroml>\n", encoding="utf-8")
+    translation = translate_neuroml(path)
+    assert "channel cell_nml {" in translation.text and "gate open_nml ^ 4 {" in translation.text
+    assert "names.nml:3: 'cell' renamed cell_nml: ionc reserves the name" in translation.notes
+    imported = tmp_path / "names.ionc"
+    imported.write_text(translation.text, encoding="utf-8")
+    assert [g.name for g in numeric_channel(load_channel(imported, "cell_nml"), reversals={"k": -77.0}).gates] \
+        == ["open_nml"]
+
+
 def test_an_exposure_under_another_name_translates(tmp_path: Path) -> None:
     path = tmp_path / "exposed.nml"
     text = RATE_TYPE.replace("EXPR", "2 / MS").replace('name="r" exposure="r"', 'name="rate" exposure="r"')
