@@ -7,7 +7,8 @@ stimulus amplitudes x 40 Na conductances, the model's 50 ms) sent to it must
 write the same table as the single-process run (one batch of 2,000, no Dask):
 equal value for value, and byte for byte as Parquet. The second test SIGKILLs
 one worker once the first batches are in, and still gets the full, identical
-table: the scheduler reruns the lost worker's batches on the other.
+table: the scheduler reruns the lost worker's batches on the other. A local
+cluster (`--workers 2`) writes that table too.
 """
 
 from __future__ import annotations
@@ -114,6 +115,13 @@ def test_a_sweep_on_a_dask_cluster_writes_the_single_process_table(
     assert min(spikes) == 0 and max(spikes) > 3  # silent and firing sets: the table is not trivially equal
 
 
+def test_a_local_cluster_writes_the_single_process_table(single_process_table: Path, tmp_path: Path) -> None:
+    """--workers 2: a LocalCluster of two worker processes, the sets shared out (a batch each)."""
+    out = tmp_path / "local.parquet"
+    assert main(["sweep", *SWEEP, "--workers", "2", "--out", str(out)]) == 0
+    _assert_same_table(out, single_process_table)
+
+
 class _Progress:
     """The sweep's progress bar (stderr), read as it is written: completed sets so far."""
 
@@ -139,7 +147,7 @@ def test_a_killed_worker_costs_time_not_rows(
     out = tmp_path / "killed.parquet"
     arguments = [a for a in SWEEP if a != "--quiet"]  # the progress bar tells when to strike
     sweep = subprocess.Popen([sys.executable, "-m", "ionc", "sweep", *arguments, "--scheduler", cluster.address,
-                              "--batch-size", "20", "--out", str(out)], stderr=subprocess.PIPE, env=ionc_env)
+                              "--batch-size", "50", "--out", str(out)], stderr=subprocess.PIPE, env=ionc_env)
     progress = _Progress(sweep.stderr)
     victim = cluster.workers[0]
     try:
