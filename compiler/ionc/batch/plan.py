@@ -84,10 +84,10 @@ def parse_axis(text: str, units: Mapping[str, str], counted: bool) -> Axis:
     the parameter's dimension; `units` is the compiled module's PARAMETER_UNITS."""
     source = SourceFile("--param", text)
     whole = Span(source, 0, len(text))
-    name, _, spec = text.partition("=")
+    name, equals, spec = text.partition("=")
     fields = spec.split(":")
     form = "NAME=LO:HI:N, e.g. stim.amplitude=0:0.3nA:11" if counted else "NAME=LO:HI, e.g. stim.amplitude=0:0.3nA"
-    if not _ or len(fields) != (3 if counted else 2):
+    if not equals or len(fields) != (3 if counted else 2):
         hint = "--random draws its own values: leave out N" if not counted and len(fields) == 3 else None
         raise fail(Code.E500, f"--param expects {form}", whole, hint)
     name = name.strip()

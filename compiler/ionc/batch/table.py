@@ -34,6 +34,8 @@ def check_output(path: Path, force: bool) -> None:
     """Refuse an output we cannot write, before any work is done."""
     if path.suffix.lower() not in FORMATS:
         raise fail(Code.E500, f"--out {path}: write a .parquet or a .csv file", None)
+    if path.is_dir():
+        raise fail(Code.E500, f"--out {path} is a directory; name the file to write", None)
     if path.exists() and not force:
         raise fail(Code.E500, f"--out {path} exists; use --force to replace it", None)
     if not path.parent.is_dir():
