@@ -33,18 +33,19 @@ def add_sweep_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         description="Run a simulation for many parameter sets, in vectorized batches, on this machine's "
         "cores or a Dask cluster, and write one row per set (its parameters and features) to a "
         "Parquet or CSV table, in index order.")
-    sweep.add_argument("file", type=Path)
+    sweep.add_argument("file", type=Path, metavar="MODEL.ionc")
     sweep.add_argument("--param", action="append", required=True, metavar="NAME=LO:HI:N",
                        help="a swept parameter with units, e.g. stim.amplitude=0:0.3nA:50 (NAME=LO:HI with --random)")
     how = sweep.add_mutually_exclusive_group()
     how.add_argument("--grid", action="store_true", help="every combination, the first --param slowest (default)")
     how.add_argument("--random", type=int, metavar="K", help="K sets drawn uniformly in the ranges")
-    sweep.add_argument("--seed", type=int, default=0, help="the random generator's seed (default 0)")
-    sweep.add_argument("--features", default=",".join(DEFAULT_FEATURES),
+    sweep.add_argument("--seed", type=int, default=0, metavar="S", help="the random generator's seed (default 0)")
+    sweep.add_argument("--features", default=",".join(DEFAULT_FEATURES), metavar="F,F,...",
                        help=f"comma-separated, from {', '.join(FEATURES)} (default {','.join(DEFAULT_FEATURES)})")
-    sweep.add_argument("--out", type=Path, required=True, metavar="TABLE.parquet|TABLE.csv")
+    sweep.add_argument("--out", type=Path, required=True, metavar="TABLE.parquet|TABLE.csv",
+                       help="the table to write: one row per parameter set")
     sweep.add_argument("--force", action="store_true", help="replace an existing output file")
-    sweep.add_argument("--simulation", help="which simulation (default: the first)")
+    sweep.add_argument("--simulation", metavar="NAME", help="which simulation (default: the first)")
     sweep.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
                        help="a fixed override with units, e.g. --set duration=20ms")
     sweep.add_argument("--batch-size", type=int, metavar="B",
@@ -54,7 +55,7 @@ def add_sweep_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     where.add_argument("--workers", type=int, metavar="N",
                        help="start a local Dask cluster of N worker processes (0: run every batch in this process)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use an existing Dask cluster")
-    sweep.add_argument("--retries", type=int, default=DEFAULT_RETRIES,
+    sweep.add_argument("--retries", type=int, default=DEFAULT_RETRIES, metavar="R",
                        help=f"reruns of a batch whose worker failed or was lost (default {DEFAULT_RETRIES})")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
