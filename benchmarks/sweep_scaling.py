@@ -21,7 +21,8 @@ approaches); and "command", the sets over the whole process (Python's start,
 imports, the cached compile, the probe run, writing Parquet). Run times are
 the best of --repeats, and the command time its own best. "CPU s" is the CPU
 time (user + system) of the command and its worker processes, the least of
-the repeats: what the work costs whatever else shares the cores. The machine's load average is printed before
+the repeats: what the work costs, much less changed by other work on the
+cores than the wall time (though shared caches inflate it too). The machine's load average is printed before
 and after, as the cores may be shared.
 """
 
