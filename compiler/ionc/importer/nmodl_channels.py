@@ -335,7 +335,7 @@ def _best_form(state: str, power: int, slope: sp.Expr, offset: sp.Expr, lets: di
     else:
         q10 = _common_q10((tau,), lets, -1, constants)
         if q10 is not None:
-            tau = tau * q10[1]
+            tau = tau / q10[1]  # the factor is phi^-1
     first, second = (alpha, beta) if rates else (inf, tau)
     for part in (first, second):
         _refuse_infinite(part, state, span)

@@ -36,9 +36,9 @@ def initial_notes(module: ast.Module, channels: tuple[Channel, ...], initial: Ou
             if start is None or not _is_steady_state(start, gate, constants):
                 where = module.block("INITIAL")
                 line = where.span.line if where else 0
-                what = "does not set" if start is None else "sets"
-                notes.append(f"{filename}:{line}: INITIAL {what} {gate.state} to its steady state; ionc starts "
-                             f"gate {gate.state} of {channel.name} at its steady state at v_init")
+                what = "does not set it" if start is None else "sets it to something else"
+                notes.append(f"{filename}:{line}: INITIAL does not start {gate.state} at its steady state ({what}); "
+                             f"ionc starts gate {gate.state} of {channel.name} at its steady state at v_init")
     return notes
 
 

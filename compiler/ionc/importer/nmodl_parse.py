@@ -202,7 +202,7 @@ class _ToAst(Transformer[Any, Any]):
         ]
 
     def declaration(self, meta: Any, children: list[Any]) -> ast.Declaration:
-        name, value, unit, _limits = children
+        name, value, unit, _bounds, _limits = children
         return ast.Declaration(str(name), value, _unit_text(unit), "", self._span(meta))
 
     def array_declaration(self, meta: Any, children: list[Any]) -> ast.Unsupported:
@@ -210,6 +210,8 @@ class _ToAst(Transformer[Any, Any]):
 
     def limits(self, meta: Any, children: list[Any]) -> None:
         return None  # <lo, hi>: a hint for NEURON's GUI, not part of the equations
+
+    bounds = limits
 
     def signed_number(self, meta: Any, children: list[Any]) -> ast.Number:
         sign, number = children

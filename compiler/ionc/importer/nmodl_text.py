@@ -6,6 +6,7 @@ what was dropped or replaced are repeated in the header.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +27,8 @@ _IONC_WORDS = frozenset({
     "then", "to", "t", "T", "F", "R", "pi", "dt", "gbar", "g", "e", "pbar", "alpha", "beta", "inf", "tau",
     "exponential", "sigmoid", "exp_linear",
 })
+# names ionc's generated code gives a channel's own values (sema.resolve)
+_GENERATED = re.compile(r"phi|minus_phi_dt|(alpha|beta|inf|tau|ode|rate)_\w+")
 _INDENT = "    "
 # UNITS { FARADAY = (faraday) (coulomb) }: NEURON's physical constants, as ionc's (per mole: NMODL's
 # units leave the mole out, ionc's keep it)
@@ -64,7 +67,8 @@ def _renamer(module: ast.Module) -> Callable[[str], str]:
 
 
 def _rename(name: str) -> str:
-    return f"{name}_" if name in _IONC_WORDS or name.startswith("_") else name
+    clash = name in _IONC_WORDS or name.startswith("_") or _GENERATED.fullmatch(name) is not None
+    return f"{name}_" if clash else name
 
 
 def _unit_table(module: ast.Module) -> _UnitLookup:

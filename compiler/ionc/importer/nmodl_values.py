@@ -212,8 +212,8 @@ def _calls(value: Value) -> bool:
     if isinstance(value, Apply | Cond):
         return True
     if isinstance(value, Op):
-        if value.op == "^" and not isinstance(value.right, Num):
-            return True
+        if value.op == "^" and not (isinstance(value.right, Num) and value.right.value.denominator == 1):
+            return True  # sympy would rewrite (0.00043/cai)^4.8 into unreadable exact powers
         return _calls(value.left) or _calls(value.right)
     if isinstance(value, Neg | Not):
         return _calls(value.operand)
@@ -279,7 +279,9 @@ def _sum(terms: list[Value]) -> Value:
 def _product(expr: sp.Mul, lets: dict[sp.Symbol, Let]) -> Value:
     coefficient, rest = expr.as_coeff_Mul()
     if coefficient.is_Rational and coefficient not in (1, -1) and _decimal(coefficient) and rest != 1:
-        scaled = Op("*", from_sympy(abs(coefficient), lets), from_sympy(rest, lets))
+        top, bottom = sp.fraction(rest, exact=True)
+        scaled = (Op("/", from_sympy(abs(coefficient), lets), from_sympy(bottom, lets)) if top == 1
+                  else Op("*", from_sympy(abs(coefficient), lets), from_sympy(rest, lets)))
         return Neg(scaled) if coefficient < 0 else scaled
     numerator, denominator = sp.fraction(expr, exact=True)
     negative = numerator.could_extract_minus_sign()

@@ -118,6 +118,8 @@ class Writer:
 
     def _emit_op(self, value: Op, want: UnitMap | None) -> Text:
         if value.op in ("+", "-"):
+            if isinstance(value.right, Neg):  # v - -40 reads v + 40
+                return self._emit(Op("+" if value.op == "-" else "-", value.left, value.right.operand), want)
             unit = want or self.natural(value) or NUMBER
             return _binary(value.op, self._emit(value.left, unit), self._emit(value.right, unit))
         if value.op in ("*", "/"):
@@ -126,7 +128,7 @@ class Writer:
             return self._emit_power(value, want)
         if value.op in ("&&", "||"):
             return _binary(value.op, self._emit(value.left, None), self._emit(value.right, None))
-        unit = _first(self.natural(value.left), self.natural(value.right)) or self.core(value.left)
+        unit = _first(self.natural(value.left), self.natural(value.right)) or NUMBER
         return _binary(value.op, self._emit(value.left, unit), self._emit(value.right, unit))
 
     def _emit_product(self, value: Op, want: UnitMap | None) -> Text:
