@@ -194,15 +194,24 @@ EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SI
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ionc.api import run_simulation
-    from ionc.run.progress import ProgressBar
-
     if args.stream is not None and args.stream.exists() and not args.stream.is_dir():
         print(f"error: --stream {args.stream} is a file, not a directory", file=sys.stderr)
         return EXIT_MODEL_ERROR
     if args.stream is not None and args.plot:
         print("error: --plot needs the traces in memory; plot from the files --stream writes", file=sys.stderr)
         return EXIT_MODEL_ERROR
+    try:
+        return _run_and_write(args)
+    except KeyboardInterrupt:  # while compiling or writing: the time loop itself stops cleanly (see _run_and_write)
+        print("interrupted: outside the time loop (compiling, or writing the output); any --json file is "
+              "whole or absent", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_and_write(args: argparse.Namespace) -> int:
+    from ionc.api import run_simulation
+    from ionc.run.progress import ProgressBar
+
     bar = None if args.quiet else ProgressBar(args.file.name)
     try:
         output, raw = run_simulation(args.file, args.simulation, args.overrides, space_time=bool(args.plot),
@@ -212,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if args.json:
-        args.json.write_text(json.dumps(output), encoding="utf-8")
+        _write_whole(args.json, json.dumps(output))
     if args.plot and output.get("traces"):
         from ionc.plot import plot_run
 
@@ -225,6 +234,16 @@ def _run(args: argparse.Namespace) -> int:
           f"{'what was computed is in ' + ' and '.join(written) if written else 'nothing was written'}",
           file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a Ctrl-C leaves the old file or the new one."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 SPIKES_SHOWN = 5  # at each end of a longer list of spike times
