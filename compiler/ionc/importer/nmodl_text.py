@@ -15,7 +15,7 @@ from ionc.diagnostics import Code, fail
 from ionc.importer import nmodl_ast as ast
 from ionc.importer.nmodl_channels import Q10, Channel, Gate, Kinetic, Pool
 from ionc.importer.nmodl_units import MM, MS, MV, NUMBER, PER_MS, UnitMap, parse_nmodl_unit, si_scale
-from ionc.importer.nmodl_values import Apply, Cond, Let, Neg, Not, Op, Sym, Value
+from ionc.importer.nmodl_values import Sym, Value, children
 from ionc.importer.nmodl_write import Writer, number_text
 from ionc.source import Span
 
@@ -249,19 +249,8 @@ def _from_cell(module: ast.Module) -> set[str]:
 def _names(value: Value, found: set[str]) -> None:
     if isinstance(value, Sym):
         found.add(value.name)
-    elif isinstance(value, Let):
-        _names(value.value, found)
-    elif isinstance(value, Op):
-        _names(value.left, found)
-        _names(value.right, found)
-    elif isinstance(value, Neg | Not):
-        _names(value.operand, found)
-    elif isinstance(value, Apply):
-        for arg in value.args:
-            _names(arg, found)
-    elif isinstance(value, Cond):
-        for part in (value.condition, value.then, value.otherwise):
-            _names(part, found)
+    for part in children(value):
+        _names(part, found)
 
 
 def _q10(q10: Q10, context: Context, of: str = "") -> str:

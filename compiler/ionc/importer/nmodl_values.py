@@ -182,21 +182,27 @@ def lets_in(value: Value) -> list[Let]:
 
 
 def _collect_lets(value: Value, found: dict[int, Let]) -> None:
+    if isinstance(value, Let) and value.ident in found:
+        return
+    for part in children(value):
+        _collect_lets(part, found)
     if isinstance(value, Let):
-        if value.ident not in found:
-            _collect_lets(value.value, found)
-            found[value.ident] = value
-    elif isinstance(value, Op):
-        _collect_lets(value.left, found)
-        _collect_lets(value.right, found)
-    elif isinstance(value, Neg | Not):
-        _collect_lets(value.operand, found)
-    elif isinstance(value, Apply):
-        for arg in value.args:
-            _collect_lets(arg, found)
-    elif isinstance(value, Cond):
-        for part in (value.condition, value.then, value.otherwise):
-            _collect_lets(part, found)
+        found[value.ident] = value
+
+
+def children(value: Value) -> tuple[Value, ...]:
+    """The values a value is made of (a let: its expression)."""
+    if isinstance(value, Let):
+        return (value.value,)
+    if isinstance(value, Op):
+        return (value.left, value.right)
+    if isinstance(value, Neg | Not):
+        return (value.operand,)
+    if isinstance(value, Apply):
+        return value.args
+    if isinstance(value, Cond):
+        return (value.condition, value.then, value.otherwise)
+    return ()
 
 
 def is_opaque(let: Let) -> bool:
