@@ -116,6 +116,8 @@ def _exp_linear_root(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]
 
 
 def _removable(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
+    if expr.has(*_BRANCHING):
+        return _through_branches(expr, denominator, variable, root)
     numerator = sp.together(expr * denominator)  # what multiplies 1/denominator
     p = _taylor(numerator, variable, root, 3)
     d = _taylor(denominator, variable, root, 3)
@@ -130,6 +132,41 @@ def _removable(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: s
     value = sp.nsimplify(sp.simplify(p[1] / d[1]), rational=False)
     slope = sp.simplify((p[2] * d[1] - p[1] * d[2]) / d[1] ** 2)
     return SingularPoint(root, value, slope)
+
+
+# min, max and if: their arguments are guarded one by one (sympy's limits and series do not go
+# through them, and an expression like max(1/(a + b), 0.02 ms) with a 0/0 in a is common)
+_BRANCHING = (sp.Max, sp.Min, sp.Piecewise)
+_UNDEFINED = (sp.nan, sp.zoo, sp.oo, -sp.oo)
+
+
+def _through_branches(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
+    """The limit and slope of an expression whose 0/0 sits inside min, max or if arguments.
+
+    Each argument (and each condition's sides) holding the 0/0 is replaced by its
+    first-order Taylor polynomial at the point, which is regular there; the limit is
+    then its value at the point, and the slope its derivative (on the side of each
+    branch the point falls in).
+    """
+    regular = _linearised(expr, denominator, variable, root)
+    value = sp.simplify(regular.subs(variable, root))
+    if value.has(*_UNDEFINED):
+        raise PoleError(root)
+    slope = sp.simplify(sp.diff(regular, variable).subs(variable, root).doit())
+    if slope.has(*_UNDEFINED, sp.Heaviside, sp.DiracDelta, sp.Derivative, sp.Subs):
+        # the point is on a kink of max/min/if: the limit is exact, the band (1e-6 wide) flat
+        slope = sp.Integer(0)
+    return SingularPoint(root, value, slope)
+
+
+def _linearised(expr: sp.Basic, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> sp.Basic:
+    if not expr.has(denominator):
+        return expr
+    if expr.has(*_BRANCHING) or isinstance(expr, sp.core.relational.Relational | sp.logic.boolalg.BooleanFunction
+                                           | sp.functions.elementary.piecewise.ExprCondPair):
+        return expr.func(*(_linearised(arg, denominator, variable, root) for arg in expr.args))
+    point = _removable(expr, denominator, variable, root)  # branch-free: the usual Taylor coefficients
+    return point.value + point.slope * (variable - root)
 
 
 def _by_limits(expr: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
