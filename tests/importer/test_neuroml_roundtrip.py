@@ -77,8 +77,11 @@ LIBRARY = ("bk", "cat", "cs_a", "cs_k", "cs_na", "hh_k", "hh_na", "hva", "ih", "
 FIXTURES = ("awkward", "ca_leak", "functions", "ghk_k")
 
 
+POOLS = ("cad",)  # compared under a prescribed current in tests/importer/test_neuroml_pool.py
+
+
 def test_every_library_channel_is_exported(round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
-    assert sorted(round_trips) == sorted(LIBRARY + FIXTURES)
+    assert sorted(round_trips) == sorted(LIBRARY + FIXTURES + POOLS)
 
 
 @pytest.mark.parametrize("name", LIBRARY + FIXTURES)

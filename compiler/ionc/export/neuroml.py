@@ -2,9 +2,10 @@
 
 One `NAME.channel.nml` per channel (ionc.export.neuroml_channel builds its
 elements) and one `NAME.cell.nml` per cell (ionc.export.neuroml_cell), which
-includes the channel documents it uses. What NeuroML2 cannot hold is named in
-the notes, one line each: pools (NeuroML's concentration models are not of
-their form), parameters set on insert, and so on.
+includes the channel documents it uses; one `NAME.pool.nml` per pool
+(ionc.export.neuroml_pool: a LEMS ComponentType extending concentrationModel).
+What NeuroML2 cannot hold is named in the notes, one line each: parameters set
+on insert, and so on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ionc.diagnostics import Code, fail
 from ionc.export.neuroml_channel import channel_elements
-from ionc.export.neuroml_xml import render_document
+from ionc.export.neuroml_xml import Element, render_document
 from ionc.export.nmodl import cite
 from ionc.symbolic.derive import DerivedChannel
 
@@ -40,10 +41,7 @@ class Export:
 
 
 def channel_document(derived: DerivedChannel, root: Path) -> ExportedDocument:
-    channel = derived.channel
-    header = "\n".join([
-        f"Exported by ionc's NeuroML export (ionc export) from the channel {channel.name} of "
-        f"{cite(channel.span, root).rsplit(':', 1)[0]} (line {channel.span.line}):",
+    return _document(derived, root, "channel", channel_elements(derived, root), [
         "written from the equations ionc derives for it, not from the model text; each",
         "equation below cites the model line it comes from. Numbers are in the units",
         "written beside them; LEMS ComponentTypes compute in mV, ms, mM and K (their",
@@ -51,42 +49,60 @@ def channel_document(derived: DerivedChannel, root: Path) -> ExportedDocument:
         "potential are the model's defaults, kept as ionc: properties; a cell sets its own",
         "in channelDensity.",
     ])
-    text = render_document(channel.name, channel_elements(derived, root), header)
-    return ExportedDocument(filename=f"{channel.name}.channel.nml", text=text)
+
+
+def pool_document(derived: DerivedChannel, root: Path) -> ExportedDocument:
+    from ionc.export.neuroml_pool import pool_elements
+
+    return _document(derived, root, "pool", pool_elements(derived, cite(derived.channel.span, root)), [
+        "its own equation as a LEMS ComponentType extending NeuroML2's concentrationModel, and",
+        "the pool with the model's parameter values. NeuroML_v2.3.xsd lists no element for a",
+        "component of a new type: the <concentrationModel> below is LEMS that the strict schema",
+        "does not hold (as every custom concentration model); a cell refers to it by id in a",
+        "<species concentrationModel=...> and includes this file.",
+    ])
+
+
+def _document(derived: DerivedChannel, root: Path, kind: str, elements: list[Element],
+              description: list[str]) -> ExportedDocument:
+    """`NAME.<kind>.nml`: a header saying where the channel or pool comes from, then its elements."""
+    channel = derived.channel
+    header = "\n".join([
+        f"Exported by ionc's NeuroML export (ionc export) from the {kind} {channel.name} of "
+        f"{cite(channel.span, root).rsplit(':', 1)[0]} (line {channel.span.line}):",
+        *description,
+    ])
+    return ExportedDocument(filename=f"{channel.name}.{kind}.nml",
+                            text=render_document(channel.name, elements, header))
 
 
 def export_file(path: Path, names: Sequence[str] | None = None) -> Export:
-    """Every channel of a model file (its imports included), or those named; a cell document
-    for each cell of the file. Pools are named in the notes."""
+    """Every channel and pool of a model file (its imports included), or those named; a cell
+    document for each cell of the file when none are named."""
+    from ionc.export import chosen_channels
+    from ionc.export.neuroml_pool import PoolExportError
     from ionc.pipeline import derive_channels, front_end
 
     model = front_end(Path(path))
-    channels = list(model.channels)
-    if names:
-        known = {c.name.text: c for c in channels}
-        missing = [n for n in names if n not in known]
-        if missing:
-            from ionc.sema.resolve import did_you_mean
-
-            raise fail(Code.E200, f"no channel or pool named '{missing[0]}' in {path}", None,
-                       did_you_mean(missing[0], list(known)) or f"there are: {', '.join(known) or 'none'}")
-        channels = [known[n] for n in dict.fromkeys(names)]
+    channels = chosen_channels(model, path, names)
     if not channels and not model.cells:
         raise fail(Code.E204, f"{path} declares no channel or cell to export", None)
     derived = derive_channels(channels)
     root = Path(path).resolve().parent
     documents, notes = [], []
     for name, channel in derived.items():
-        if channel.channel.pool:
-            notes.append(f"{cite(channel.channel.span, root)}: pool {name} not exported: NeuroML2's "
-                         "decayingPoolConcentrationModel fills a spherical shell under the segment's surface with "
-                         "the current in both directions, which is not this pool's equation")
+        if not channel.channel.pool:
+            documents.append(channel_document(channel, root))
             continue
-        documents.append(channel_document(channel, root))
+        try:
+            documents.append(pool_document(channel, root))
+        except PoolExportError as error:
+            notes.append(f"{cite(channel.channel.span, root)}: pool {name} not exported: {error}")
     if not names:
         from ionc.export.neuroml_cell import cell_documents
 
-        cells, cell_notes = cell_documents(model, derived, root)
+        exported = {d.filename for d in documents}
+        cells, cell_notes = cell_documents(model, derived, root, exported)
         documents += cells
         notes += cell_notes
     return Export(documents=tuple(documents), notes=tuple(notes))

@@ -21,7 +21,7 @@ NeuroML network's, not a cell's), regional ion blocks.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +60,10 @@ class _Layout:
     first: dict[str, int] = field(default_factory=dict)  # section -> its first segment's id
 
 
-def cell_documents(model: ir.Model, derived: dict[str, DerivedChannel],
-                   root: Path) -> tuple[list[ExportedDocument], list[str]]:
-    """One `<name>.cell.nml` per cell of the model, and the notes on what each leaves out."""
+def cell_documents(model: ir.Model, derived: dict[str, DerivedChannel], root: Path,
+                   exported: Collection[str] = ()) -> tuple[list[ExportedDocument], list[str]]:
+    """One `<name>.cell.nml` per cell of the model, and the notes on what each leaves out;
+    `exported` names the documents written beside it (a pool's, when it could be written)."""
     from ionc.lower import lower_cell
 
     channels = {name: d.channel for name, d in derived.items()}
@@ -70,15 +71,17 @@ def cell_documents(model: ir.Model, derived: dict[str, DerivedChannel],
     for definition in model.cells:
         cell = lower_cell(definition, channels)
         where = cite(definition.span, root)
-        body, cell_notes = _cell(cell, where)
+        pools = {p.channel.name for p in cell.placements
+                 if p.channel.pool and f"{p.channel.name}.pool.nml" in exported}
+        body, cell_notes = _cell(cell, where, pools)
         notes += cell_notes
-        includes = [element("include", href=f"{p.channel.name}.channel.nml")
-                    for p in _unique_channels(cell.placements) if not p.channel.pool]
+        includes = [element("include", href=f"{p.channel.name}.{'pool' if p.channel.pool else 'channel'}.nml")
+                    for p in _unique_channels(cell.placements) if not p.channel.pool or p.channel.name in pools]
         header = "\n".join([
             f"Exported by ionc's NeuroML export (ionc export) from the cell {cell.name} of {where}.",
             f"The model runs it at {cell.temperature - 273.15:.10g} degC: NeuroML sets the temperature in a "
             "network, not in a cell.",
-            "Each channel is in its own NAME.channel.nml (included below).",
+            "Each channel is in its own NAME.channel.nml, each pool in NAME.pool.nml (included below).",
         ])
         text = render_document(cell.name, [*includes, body], header)
         documents.append(ExportedDocument(filename=f"{cell.name}.cell.nml", text=text))
@@ -92,17 +95,17 @@ def _unique_channels(placements: Sequence[low.Placement]) -> list[low.Placement]
     return list(seen.values())
 
 
-def _cell(cell: low.Cell, where: str) -> tuple[Element, list[str]]:
+def _cell(cell: low.Cell, where: str, pools: Collection[str]) -> tuple[Element, list[str]]:
     discretization = cell.morphology
     morphology = discretization.morphology
     layout = _lay_out(morphology)
     notes: list[str] = []
     groups, region_groups = _segment_groups(morphology, layout, discretization.nseg)
     segments = [_segment_element(s) for s in layout.segments]
-    membrane, membrane_notes = _membrane(cell, where, region_groups)
+    membrane, membrane_notes = _membrane(cell, where, region_groups, pools)
     notes += membrane_notes
     biophysics = element(
-        "biophysicalProperties", membrane, _intracellular(cell, region_groups), id=f"{cell.name}_biophysics")
+        "biophysicalProperties", membrane, _intracellular(cell, region_groups, pools), id=f"{cell.name}_biophysics")
     morphology_element = element("morphology", *segments, *groups, id=f"{cell.name}_morphology")
     return element("cell", morphology_element, biophysics, comment=f"cell {cell.name} ({where})", id=cell.name), notes
 
@@ -215,7 +218,8 @@ def _segment_groups(morphology: Morphology, layout: _Layout,
 # ---------------------------------------------------------------- biophysics
 
 
-def _membrane(cell: low.Cell, where: str, region_groups: dict[str, str]) -> tuple[Element, list[str]]:
+def _membrane(cell: low.Cell, where: str, region_groups: dict[str, str],
+              pools: Collection[str]) -> tuple[Element, list[str]]:
     ordinary: list[Element] = []
     nernst: list[Element] = []
     ghk: list[Element] = []
@@ -224,8 +228,9 @@ def _membrane(cell: low.Cell, where: str, region_groups: dict[str, str]) -> tupl
     policies = {ion.name: ion for ion in cell.ions}
     for placement in cell.placements:
         channel = placement.channel
-        if channel.pool:
-            notes.append(f"{where}: pool {channel.name} in cell {cell.name} not exported")
+        if channel.pool:  # a species of the intracellular properties
+            if channel.name not in pools:
+                notes.append(f"{where}: pool {channel.name} in cell {cell.name} not exported")
             continue
         values = dict(placement.values)
         density = channel_density_parameter(channel)
@@ -250,7 +255,8 @@ def _membrane(cell: low.Cell, where: str, region_groups: dict[str, str]) -> tupl
                 continue
             ordinary.append(element("channelDensity", **common, ion=ion, condDensity=condition,
                                     erev=quantity(erev, "mV")))
-    for ion in sorted({str(d.get("ion")) for d in (*nernst, *ghk)}):
+    pooled = {p.channel.ion for p in cell.placements if p.channel.name in pools}  # a species holds these
+    for ion in sorted({str(d.get("ion")) for d in (*nernst, *ghk)} - pooled):
         notes.append(f"{where}: cell {cell.name}: the {ion} concentrations its Nernst and GHK channels read are not "
                      "exported (a NeuroML2 species needs a concentration model)")
     regional = [ion.name for ion in cell.ions if ion.regions]
@@ -291,11 +297,27 @@ def _per_region(regions: Sequence[str], index: np.ndarray, values: np.ndarray) -
     return found
 
 
-def _intracellular(cell: low.Cell, region_groups: dict[str, str]) -> Element:
+def _intracellular(cell: low.Cell, region_groups: dict[str, str], pools: Collection[str]) -> Element:
     morphology = cell.morphology.morphology
     resistivity: dict[str, float] = {}
     for section, ra in zip(morphology.sections, cell.morphology.ra_ohm_cm, strict=True):
         resistivity.setdefault(section.region, ra)
-    return element("intracellularProperties", *(
+    return element("intracellularProperties", *_species(cell, region_groups, pools), *(
         element("resistivity", value=quantity(ra, "ohm_cm"), segmentGroup=region_groups[region])
         for region, ra in resistivity.items()))
+
+
+def _species(cell: low.Cell, region_groups: dict[str, str], pools: Collection[str]) -> list[Element]:
+    """A species per pool and region: the pool's concentration model, starting (as ionc starts a
+    pool) at the cell's concentrations of its ion."""
+    ions = {ion.name: ion for ion in cell.ions if not ion.regions}
+    placed = [(p.channel, region) for p in cell.placements if p.channel.name in pools for region in p.regions]
+    found = []
+    for channel, region in placed:
+        ion = ions[channel.ion or ""]
+        identifier = ion.name if len(placed) == 1 else f"{ion.name}_{region_groups[region]}"
+        found.append(element("species", id=identifier, ion=ion.name, concentrationModel=channel.name,
+                             initialConcentration=quantity(ion.inside, "mM"),
+                             initialExtConcentration=quantity(ion.outside, "mM"), segmentGroup=region_groups[region],
+                             comment=f"pool {channel.name} on {region}"))
+    return found

@@ -150,7 +150,7 @@ def component_type(name: str, kind: Kind, expr: sp.Expr, v: sp.Symbol, temperatu
         element("DerivedVariable", name=short, dimension="none", value=value)
         for short, value, symbol in inputs if symbol in expr.free_symbols
     ]
-    expr, conditionals = _lift_conditionals(expr, printer)
+    expr, conditionals = lift_conditionals(expr, printer)
     dynamics += conditionals
     value, precedence = printer.node(expr)
     if kind.unit_constant is not None:
@@ -170,7 +170,7 @@ def component_type(name: str, kind: Kind, expr: sp.Expr, v: sp.Symbol, temperatu
                    name=name, extends=base)
 
 
-def _lift_conditionals(expr: sp.Expr, printer: LemsPrinter) -> tuple[sp.Expr, list[Element]]:
+def lift_conditionals(expr: sp.Expr, printer: LemsPrinter) -> tuple[sp.Expr, list[Element]]:
     """Each Piecewise, min and max (innermost first) as a ConditionalDerivedVariable c0, c1, ...
     in its place; max(a, b) is a if a >= b, else b."""
     lifted: list[Element] = []

@@ -785,19 +785,11 @@ def export_channel(derived: DerivedChannel, root: Path, valences: Mapping[str, i
 
 def export_file(path: Path, names: Sequence[str] | None = None) -> list[Exported]:
     """Every channel and pool of a model file (its imports included), or those named."""
+    from ionc.export import chosen_channels
     from ionc.pipeline import derive_channels, front_end
 
     model = front_end(Path(path))
-    channels = list(model.channels)
-    if names:
-        known = {c.name.text: c for c in channels}
-        missing = [n for n in names if n not in known]
-        if missing:
-            from ionc.sema.resolve import did_you_mean
-
-            raise fail(Code.E200, f"no channel or pool named '{missing[0]}' in {path}", None,
-                       did_you_mean(missing[0], list(known)) or f"there are: {', '.join(known) or 'none'}")
-        channels = [known[n] for n in dict.fromkeys(names)]
+    channels = chosen_channels(model, path, names)
     if not channels:
         raise fail(Code.E204, f"{path} declares no channel or pool to export", None)
     derived = derive_channels(channels)

@@ -10,6 +10,8 @@ each ion channel becomes an ionc channel:
   else from a cell's channelDensity in the same file; one gate per
   gateHHrates (alpha, beta), gateHHtauInf (inf, tau), gateHHratesInf,
   gateHHratesTau, gateHHratesTauInf, or `<gate type=...>`;
+* a concentrationModel of a ComponentType extending concentrationModel (what
+  the export writes for a pool): a `pool` (ionc.importer.neuroml_pool);
 * ionChannelKS with one gateKS: a `kinetic` scheme (a forwardTransition and
   a reverseTransition between the same states make one reaction);
 * q10Settings: `q10 = Q at T` on the channel when every gate has the same,
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from ionc.diagnostics import Code, fail
 from ionc.importer import Translation
+from ionc.importer.neuroml_pool import pool_text, pool_types
 from ionc.importer.neuroml_rates import Quantity, quantity, rate_text
 from ionc.importer.neuroml_xml import Element, read_xml
 
@@ -60,16 +63,20 @@ def translate_neuroml(path: Path) -> Translation:
     document = _Document(path=Path(path), component_types=_component_types(root), densities=_densities(root))
     _included_component_types(root, document, {Path(path).resolve()})
     blocks = []
+    pools = pool_types(document.component_types)
     for child in root.children:
         if child.name in CHANNELS:
             blocks.append(_channel(child, document))
+        elif child.name == "concentrationModel" and child.get("type") in pools:
+            blocks.append(pool_text(ionc_name(child, document), child, pools[child.get("type") or ""]))
         elif child.name not in ("ComponentType", "include", *METADATA):
             document.notes.append(f"{document.where(child)}: <{child.name}"
                                   f"{' id=' + repr(child.get('id')) if child.get('id') else ''}> not translated: "
                                   "ionc import reads ion channels")
     if not blocks:
         included = [i.get("href") for i in root.find("include") if i.get("href")]
-        raise fail(Code.E204, f"{path} has no ion channel (ionChannelHH, ionChannel, ionChannelKS)", root.span,
+        raise fail(Code.E204, f"{path} has no ion channel (ionChannelHH, ionChannel, ionChannelKS) or pool "
+                   "(a concentrationModel of a ComponentType)", root.span,
                    f"it includes {', '.join(map(str, included))}: import those" if included else None)
     header = [f"# Imported by `ionc import` from {Path(path).name} (NeuroML2).", "#",
               "# Each channel below is the NeuroML channel of the same id; rates in NeuroML's standard",

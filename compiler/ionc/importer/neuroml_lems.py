@@ -10,7 +10,7 @@ brackets than ionc's precedence needs. Nothing is evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -208,17 +208,20 @@ def _logic(operator: str, items: list[Expr]) -> Expr:
 
 def resolve(expr: Expr, scope: Mapping[str, Expr], what: str, seen: tuple[str, ...] = ()) -> Expr:
     """`expr` with every name replaced by its meaning in `scope` (derived variables inlined)."""
-    def again(node: Expr) -> Expr:
-        return resolve(node, scope, what, seen)
+    if isinstance(expr, Name):
+        name = expr.name
+        if name in seen:
+            raise fail(Code.E203, f"'{name}' is defined in terms of itself", expr.span)
+        if name not in scope:
+            known = ", ".join(sorted(scope)) or "nothing"
+            raise fail(Code.E200, f"unknown name '{name}' in {what}", expr.span, f"it can read: {known}")
+        return resolve(scope[name], scope, what, (*seen, name))
+    return rebuilt(expr, lambda node: resolve(node, scope, what, seen))
 
+
+def rebuilt(expr: Expr, again: Callable[[Expr], Expr]) -> Expr:
+    """`expr` with `again` applied to each of its direct sub-expressions (a leaf: itself)."""
     match expr:
-        case Name(name=name):
-            if name in seen:
-                raise fail(Code.E203, f"'{name}' is defined in terms of itself", expr.span)
-            if name not in scope:
-                known = ", ".join(sorted(scope)) or "nothing"
-                raise fail(Code.E200, f"unknown name '{name}' in {what}", expr.span, f"it can read: {known}")
-            return resolve(scope[name], scope, what, (*seen, name))
         case Sign():
             return Sign(span=expr.span, operator=expr.operator, operand=again(expr.operand))
         case Binary():
@@ -256,7 +259,7 @@ def _text(expr: Expr) -> tuple[str, int]:
         case Text(text=text, precedence=precedence):
             return text, precedence
         case Sign(operator=operator, operand=operand):
-            shown = _wrapped(operand, UNARY)
+            shown = _wrapped(operand, POWER)  # -(-x), never --x
             return (shown, _text(operand)[1]) if operator == "+" else (f"-{shown}", UNARY)
         case Binary(operator="^", left=left, right=right):
             return f"{_wrapped(left, ATOM)}^{_wrapped(right, UNARY)}", POWER

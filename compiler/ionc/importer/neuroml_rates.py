@@ -40,6 +40,7 @@ UNITS: dict[str, tuple[str, ...]] = {
     "length": ("m", "cm", "um"),
     "specificCapacitance": ("F_per_m2", "uF_per_cm2"),
     "resistivity": ("ohm_m", "kohm_cm", "ohm_cm"),
+    "currentDensity": ("A_per_m2", "uA_per_cm2", "mA_per_cm2"),
 }
 _QUANTITY = re.compile(r"\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z_0-9]*)\s*")
 
