@@ -209,7 +209,8 @@ def test_import_command_prints_the_diagnostic(tmp_path: Path, capsys: pytest.Cap
 
 def _sources() -> list[str]:
     texts = []
-    for model, channel in (("hh.ionc", "hh_na"), ("destexhe_cat.ionc", "cat"), ("na_markov.ionc", "na_markov")):
+    for model, channel in (("hh.ionc", "hh_na"), ("destexhe_cat.ionc", "cat"), ("na_markov.ionc", "na_markov"),
+                           ("calcium_pool.ionc", "cad")):  # a pool: a concentrationModel ComponentType
         (document,) = export_file(CHANNELS / model, [channel]).documents
         texts.append(document.text)
     return texts

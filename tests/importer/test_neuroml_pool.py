@@ -124,6 +124,8 @@ def test_cell_names_the_pool_in_a_species(tmp_path: Path) -> None:
     (('value="-(iCa / surfaceArea) / UA_PER_CM2"', 'value="-iCa / UA_PER_CM2"'), "only as iCa / surfaceArea"),
     (("<OnStart>", "<OnCondition test=\"concentration .lt. 0\"/><OnStart>"), "cannot translate <OnCondition>"),
     (('taur="200ms"', 'taur="200mV"'), "not a quantity of time"),
+    (('<Parameter name="taur"', '<Parameter name="v"'), "'v' cannot be the name of an ionc parameter"),
+    (('ion="ca"', 'ion="ca&#10;}&#10;channel x {"'), "is not an ion name"),
 ])
 def test_a_pool_ionc_cannot_read_is_a_diagnostic(edit: tuple[str, str], words: str, tmp_path: Path) -> None:
     nml, _ = _round_trip(REPO / "models" / "channels" / "calcium_pool.ionc", tmp_path)

@@ -80,7 +80,8 @@ def translate_neuroml(path: Path) -> Translation:
                    f"it includes {', '.join(map(str, included))}: import those" if included else None)
     header = [f"# Imported by `ionc import` from {Path(path).name} (NeuroML2).", "#",
               "# Each channel below is the NeuroML channel of the same id; rates in NeuroML's standard",
-              "# forms are written out (x = (v - midpoint)/scale), LEMS ComponentTypes as their expressions."]
+              "# forms are written out (x = (v - midpoint)/scale), LEMS ComponentTypes as their expressions;",
+              "# a pool is a concentrationModel's ComponentType (NeuroML's iCa / surfaceArea is -ica)."]
     return Translation(text="\n".join(header) + "\n\n" + "\n\n".join(blocks) + "\n", notes=tuple(document.notes))
 
 
@@ -140,7 +141,7 @@ def _densities(root: Element) -> dict[str, Element]:
 
 
 @lru_cache(maxsize=1)
-def _reserved() -> frozenset[str]:
+def reserved_names() -> frozenset[str]:
     """ionc's keywords (every quoted word of grammar/ionc.lark) and its reserved names."""
     from ionc.sema.resolve import RESERVED
     from ionc.syntax.grammar import grammar_path
@@ -156,7 +157,7 @@ def ionc_name(element: Element, document: _Document, attribute: str = "id") -> s
     name = found.value
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise fail(Code.E205, f"'{name}' is not a NeuroML id", found.value_span)
-    if name in _reserved() or name.startswith("_"):
+    if name in reserved_names() or name.startswith("_"):
         renamed = f"{name.strip('_') or 'x'}_nml"
         document.notes.append(f"{document.where(element)}: '{name}' renamed {renamed}: ionc reserves the name")
         return renamed
@@ -168,8 +169,10 @@ def ionc_name(element: Element, document: _Document, attribute: str = "id") -> s
 
 def _channel(element: Element, document: _Document) -> str:
     name = ionc_name(element, document)
-    species = element.get("species")
-    body = [f"ion {species}" if species else "nonspecific"]
+    species = element.attribute("species")
+    if species is not None and species.value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", species.value):
+        raise fail(Code.E205, f"'{species.value}' is not an ion name", species.value_span)
+    body = [f"ion {species.value}" if species is not None and species.value else "nonspecific"]
     body += _density(element, name, document)
     gates = [g for g in element.children if g.name in (*GATES, "gate", "gateKS")]
     q10 = _shared_q10(gates)

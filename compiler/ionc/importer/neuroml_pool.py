@@ -21,6 +21,7 @@ initialConcentration. Anything else in the Dynamics is an error at its line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from ionc.diagnostics import Code, fail
@@ -39,6 +40,7 @@ from ionc.importer.neuroml_lems import (
 from ionc.importer.neuroml_rates import _QUANTITY, UNITS, Quantity, _derived, _named, _quantity_text
 from ionc.importer.neuroml_xml import Element
 
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 BOOKKEEPING = ("StateVariable", "OnStart")  # NeuroML's states and their start: ionc's pool has its own
 
 
@@ -48,9 +50,7 @@ def is_pool_type(definition: Element) -> bool:
 
 def pool_text(name: str, instance: Element, definition: Element) -> str:
     """The ionc text of the pool `name` that `instance` (a component of `definition`) is."""
-    ion = instance.get("ion") or instance.get("species")
-    if not ion:
-        raise fail(Code.E204, f"<{instance.name}> needs an ion (ion=\"ca\")", instance.span)
+    ion = _ion(instance)
     type_name = definition.get("name", "?")
     current = Text(span=None, text=f"-i{ion}", precedence=UNARY)
     scope: dict[str, Expr] = {"concentration": Text(span=None, text=f"{ion}i", precedence=ATOM),
@@ -59,7 +59,7 @@ def pool_text(name: str, instance: Element, definition: Element) -> str:
     derivative: Expr | None = None
     for child in definition.children:
         if child.name == "Parameter":
-            parameter = _named(child)
+            parameter = _parameter_name(child)
             declarations.append(f"{parameter} = {_parameter_value(instance, parameter, child)}")
             scope[parameter] = Text(span=None, text=parameter, precedence=ATOM)
         elif child.name == "Constant":
@@ -81,6 +81,29 @@ def pool_text(name: str, instance: Element, definition: Element) -> str:
     equation = ionc_text(resolve(_current_density(derivative, current), scope, f"ComponentType {type_name}"))
     body = [f"ion {ion}", *declarations, f"{ion}i' = {equation}"]
     return "\n".join([f"pool {name} {{", *(f"    {line}" for line in body), "}"])
+
+
+def _ion(instance: Element) -> str:
+    attribute = instance.attribute("ion") or instance.attribute("species")
+    if attribute is None:
+        raise fail(Code.E204, f"<{instance.name}> needs an ion (ion=\"ca\")", instance.span)
+    if not IDENTIFIER.fullmatch(attribute.value):
+        raise fail(Code.E205, f"'{attribute.value}' is not an ion name", attribute.value_span)
+    return attribute.value
+
+
+def _parameter_name(declaration: Element) -> str:
+    """A Parameter's name, which becomes an ionc parameter: an identifier ionc does not reserve."""
+    from ionc.importer.neuroml import reserved_names
+
+    attribute = declaration.attribute("name")
+    if attribute is None:
+        raise fail(Code.E204, "<Parameter> needs a name", declaration.span)
+    name = attribute.value
+    if not IDENTIFIER.fullmatch(name) or name in reserved_names() or name.startswith("_"):
+        raise fail(Code.E205, f"'{name}' cannot be the name of an ionc parameter", attribute.value_span,
+                   "a pool's parameters keep their names: letters, digits and '_', not a name ionc reserves")
+    return name
 
 
 def _parameter_value(instance: Element, parameter: str, declaration: Element) -> str:
