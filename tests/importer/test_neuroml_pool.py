@@ -206,7 +206,7 @@ def test_pylems_integrates_the_exported_pool_as_ionc_does(tmp_path: Path) -> Non
     model = Model()
     model.import_from_file(str(tmp_path / "harness.xml"))
     simulation = SimulationBuilder(model.resolve()).build()
-    pool = getattr(simulation.runnables["segment_sim"], "cad")
+    pool = simulation.runnables["segment_sim"].cad
     simulation.init_run()
     steps = round(LEMS_T_MS / LEMS_DT_MS)
     theirs = [pool.concentration]
