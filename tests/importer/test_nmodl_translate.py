@@ -286,3 +286,29 @@ def test_a_nonlinear_gate_is_refused(tmp_path: Path) -> None:
     diagnostic = raised.value.diagnostics[0]
     assert diagnostic.code is Code.E400
     assert diagnostic.span is not None and diagnostic.span.text.startswith("m' = (minf - m) * m")
+
+
+def test_the_command_writes_notes_and_never_overwrites_without_force(tmp_path: Path,
+                                                                   ionc_env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    source, target = tmp_path / "traub.mod", tmp_path / "traub.ionc"
+    source.write_text(TRAUB, encoding="utf-8")
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ionc", "import", str(source), "-o", str(target), *extra],
+                              env=ionc_env, capture_output=True, text=True, check=False)
+
+    first = run()
+    assert first.returncode == 0 and target.read_text(encoding="utf-8").startswith("# Translated from traub.mod")
+    target.write_text("mine", encoding="utf-8")
+    second = run()
+    assert second.returncode == 2 and "--force" in second.stderr
+    assert target.read_text(encoding="utf-8") == "mine"
+    assert run("--force").returncode == 0 and "channel traub {" in target.read_text(encoding="utf-8")
+    source.write_text(TRAUB + "VERBATIM\nENDVERBATIM\n", encoding="utf-8")
+    refused = run("--force")
+    assert refused.returncode == 2 and "VERBATIM cannot be translated" in refused.stderr
+    line = (TRAUB + "VERBATIM").count("\n") + 1
+    assert f"traub.mod:{line}:1" in refused.stderr and "^^^^^^^^" in refused.stderr
