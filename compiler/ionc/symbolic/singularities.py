@@ -117,14 +117,17 @@ def _exp_linear_root(denominator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]
 
 def _removable(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
     if expr.has(*_BRANCHING):
-        return _through_branches(expr, denominator, variable, root)
+        return _by_quotients(expr, variable, root)
     numerator = sp.together(expr * denominator)  # what multiplies 1/denominator
     p = _taylor(numerator, variable, root, 3)
     d = _taylor(denominator, variable, root, 3)
     if any(c.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for c in p):
         # The zero sits inside a larger expression (a/(a + b) with a = x/(1 - exp(-x))):
-        # take the limits directly.
-        return _by_limits(expr, variable, root)
+        # guard the inner quotient; sympy's limits where that does not reach (slow).
+        try:
+            return _by_quotients(expr, variable, root)
+        except ValueError:
+            return _by_limits(expr, variable, root)
     if p[0] != 0:
         raise PoleError(root)
     if d[1] == 0:  # a double zero of the denominator: give up on the closed form
@@ -140,8 +143,8 @@ _BRANCHING = (sp.Max, sp.Min, sp.Piecewise)
 _UNDEFINED = (sp.nan, sp.zoo, sp.oo, -sp.oo)
 
 
-def _through_branches(expr: sp.Expr, denominator: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
-    """The limit and slope of an expression whose 0/0 sits inside min, max or if arguments.
+def _by_quotients(expr: sp.Expr, variable: sp.Symbol, root: sp.Expr) -> SingularPoint:
+    """The limit and slope of an expression whose 0/0 sits inside it: in a/(a + b), or in min, max or if arguments.
 
     Each quotient that is 0/0 at the point (innermost first) is replaced by its
     first-order Taylor polynomial there, from Taylor coefficients of its numerator
