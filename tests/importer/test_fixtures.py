@@ -131,9 +131,6 @@ FIXTURE_CELSIUS = {"hhc": 6.3, "kdr_markov": 6.3}
 # that a fixture that starts to pass says so and leaves this list.
 IMPORT_GAPS = {
     "cal_migliore": "a conductance times a GHK-shaped driving force in mV (E205)",
-    "kdr_wb": "a PARAMETER named phi clashes with the name ionc generates (E500)",
-    "sk_hay": "STATE { z FROM 0 TO 1 } does not parse (E100)",
-    "na3_migliore": "tau is not finite at v = tha exactly: ionc does not guard a 0/0 inside max() or if of a tau",
 }
 VOLTAGE_CLAMP = ("activation", "inactivation", "deactivation", "ramp")
 
