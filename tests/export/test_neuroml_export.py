@@ -9,7 +9,12 @@
   forms (HHExpLinearRate at -40 mV / 10 mV, ...), q10ExpTemp at 6.3 degC; Destexhe's T
   channel gives LEMS ComponentTypes reading the temperature; the Markov channel is an
   ionChannelKS with one gateKS; ms_na's density scales with q10ConductanceScaling and its h
-  gate (inf, tau = 1/(a + b)) is a gateHHratesInf.
+  gate (inf, tau = 1/(a + b)) is a <gate type="gateHHratesInf"> (its m is a gateHHrates: an
+  ionChannelHH of gates of several kinds writes each as <gate type=...>).
+* Every document `ionc export --to neuroml` writes for models/channels and models/cells is
+  valid against NeuroML_v2.3.xsd, strictly (lxml; tests/neuroml_schema.py), the pool
+  document with its one documented exception; the strict check rejects the orders
+  libNeuroML's validate_neuroml2 lets pass.
 * Cells: ball_and_stick and the SWC pyramidal cell export cells that validate against the
   NeuroML2 schema; the membrane area of their segments (frustums, from the .nml text) equals
   the area ionc's discretization computes (1e-12 relative; 1e-6 for the SWC cell, whose
@@ -24,7 +29,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 import pytest
@@ -38,6 +42,12 @@ from ionc.importer.neuroml_xml import Element, parse_xml
 from ionc.lower import T, V, lay_out
 from ionc.pipeline import front_end
 from ionc.source import SourceFile
+from neuroml_schema import (
+    assert_only_the_custom_component_is_invalid,
+    assert_valid,
+    library_export,
+    schema_errors,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CHANNELS = REPO / "models" / "channels"
@@ -59,14 +69,6 @@ def _all(root: Element, name: str) -> list[Element]:
         found += [c for c in node.children if c.name == name]
         stack.extend(node.children)
     return found
-
-
-def _validate(path: Path) -> None:
-    from neuroml.utils import validate_neuroml2
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        validate_neuroml2(str(path))
 
 
 # ---------------------------------------------------------------- recognising the forms
@@ -144,7 +146,8 @@ def test_nonstandard_rates_are_component_types() -> None:
     assert types["cat_h_tau"].get("extends") == "baseVoltageDepTime"
     assert [r.get("name") for r in types["cat_h_tau"].find("Requirement")] == ["temperature"]
     (dynamics,) = types["cat_h_tau"].find("Dynamics")
-    assert [c.name for c in dynamics.children][-2:] == ["ConditionalDerivedVariable", "DerivedVariable"]
+    # the schema's order: DerivedVariables (t among them), then the ConditionalDerivedVariable t reads
+    assert [c.name for c in dynamics.children][-2:] == ["DerivedVariable", "ConditionalDerivedVariable"]
     (channel,) = root.find("ionChannelHH")
     assert {p.get("tag"): p.get("value") for p in channel.find("property")} == {"ionc:permeability": "0.0002cm_per_s"}
     steady = [g.find("steadyState")[0].get("type") for g in channel.find("gateHHtauInf")]
@@ -157,8 +160,11 @@ def test_calcium_gates_read_caconc_and_the_density_scales_with_temperature() -> 
     ms_na = _document(CHANNELS / "mainen_sejnowski.ionc", "ms_na.channel.nml", "ms_na")
     (scaling,) = ms_na.find("ionChannelHH")[0].find("q10ConductanceScaling")
     assert (scaling.get("q10Factor"), scaling.get("experimentalTemp")) == ("2.3", "23degC")
-    # h: its own inf and tau = 1/(a + b), a and b exp-linear: gateHHratesInf
-    (h,) = ms_na.find("ionChannelHH")[0].find("gateHHratesInf")
+    # h: its own inf and tau = 1/(a + b), a and b exp-linear: gateHHratesInf, written as <gate type=...>
+    # since m is a gateHHrates and the schema's ionChannelHH holds gates of one element kind
+    gates = {g.get("id"): g.get("type") for g in ms_na.find("ionChannelHH")[0].find("gate")}
+    assert gates == {"m": "gateHHrates", "h": "gateHHratesInf"}
+    (h,) = [g for g in ms_na.find("ionChannelHH")[0].find("gate") if g.get("id") == "h"]
     rates = [(r.get("type"), r.get("rate"), r.get("midpoint"), r.get("scale"))
              for r in h.find("forwardRate", "reverseRate")]
     assert rates == [("HHExpLinearRate", "0.12per_ms", "-45mV", "5mV"),
@@ -174,6 +180,68 @@ def test_kinetic_scheme_is_a_gate_ks() -> None:
     first = gate.find("forwardTransition")[0]
     assert (first.get("from"), first.get("to")) == ("C1", "C2")
     assert first.find("rate")[0].get("type") == "HHExpRate"  # 4 alpha0 exp(v / xalpha)
+
+
+# ---------------------------------------------------------------- the schema
+
+MODEL_FILES = (*sorted(CHANNELS.glob("*.ionc")), *sorted(CELLS.glob("*.ionc")))
+
+
+@pytest.mark.parametrize("model", MODEL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_exported_document_is_valid_against_the_schema(model: Path, tmp_path: Path) -> None:
+    exported = library_export(model)
+    assert exported.documents
+    for document in exported.documents:
+        (tmp_path / document.filename).write_text(document.text, encoding="utf-8")
+    for document in exported.documents:
+        if document.filename.endswith(".pool.nml"):
+            assert_only_the_custom_component_is_invalid(tmp_path / document.filename)
+        else:
+            assert_valid(tmp_path / document.filename)
+
+
+def _document_text(*children: str) -> str:
+    return ('<neuroml xmlns="http://www.neuroml.org/schema/neuroml2" id="doc">\n'
+            + "\n".join(children) + "\n</neuroml>\n")
+
+
+HH_RATES = ('<gateHHrates id="m" instances="1"><forwardRate type="HHExpRate" rate="1per_ms" midpoint="0mV" '
+            'scale="10mV"/><reverseRate type="HHExpRate" rate="1per_ms" midpoint="0mV" scale="-10mV"/></gateHHrates>')
+TAU_INF = ('<gateHHtauInf id="h" instances="1"><timeCourse type="fixedTimeCourse" tau="1ms"/><steadyState '
+           'type="HHSigmoidVariable" rate="1" midpoint="0mV" scale="-5mV"/></gateHHtauInf>')
+COMPONENT_TYPE = ('<ComponentType name="t" extends="baseVoltageDepTime"><Dynamics>{}</Dynamics></ComponentType>')
+CONDITIONAL = '<ConditionalDerivedVariable name="c0" dimension="none"><Case value="1"/></ConditionalDerivedVariable>'
+DERIVED = '<DerivedVariable name="t" exposure="t" dimension="time" value="c0 * 1ms"/>'
+
+
+
+def _as_gate(text: str, kind: str) -> str:
+    """A gate element written as the schema's <gate type=KIND>."""
+    return text.replace(f"<{kind} ", f'<gate type="{kind}" ').replace(f"</{kind}>", "</gate>")
+
+
+def _channel(*gates: str) -> str:
+    return f'<ionChannelHH id="k" conductance="10pS">{"".join(gates)}</ionChannelHH>'
+
+
+@pytest.mark.parametrize(("bad", "good", "unexpected"), [
+    ((COMPONENT_TYPE.format(""), _channel(HH_RATES)), (_channel(HH_RATES), COMPONENT_TYPE.format("")),
+     "ionChannelHH"),
+    ((_channel(HH_RATES, TAU_INF),), (_channel(_as_gate(HH_RATES, "gateHHrates"), _as_gate(TAU_INF, "gateHHtauInf")),),
+     "gateHHtauInf"),
+    ((COMPONENT_TYPE.format(CONDITIONAL + DERIVED),), (COMPONENT_TYPE.format(DERIVED + CONDITIONAL),),
+     "DerivedVariable"),
+], ids=["ComponentType first", "gates of two kinds", "Dynamics order"])
+def test_the_strict_check_rejects_what_libneuroml_lets_pass(bad: tuple[str, ...], good: tuple[str, ...],
+                                                            unexpected: str, tmp_path: Path) -> None:
+    """The three mistakes the export made before (libNeuroML's validate_neuroml2 loaded each file
+    and passed it), in small documents, and the forms the export writes now."""
+    path = tmp_path / "doc.nml"
+    path.write_text(_document_text(*bad), encoding="utf-8")
+    (error,) = schema_errors(path)
+    assert f"{unexpected}': This element is not expected" in error.message
+    path.write_text(_document_text(*good), encoding="utf-8")
+    assert schema_errors(path) == []
 
 
 # ---------------------------------------------------------------- cells
@@ -195,11 +263,11 @@ def _segment_area(segment: Element) -> tuple[float, float]:
 @pytest.mark.parametrize(("model", "cell", "tolerance"), [("ball_and_stick.ionc", "ball_and_stick", 1e-12),
                                                            ("ca3_pyramidal.ionc", "ca3", 1e-6)])
 def test_cell_validates_and_has_the_model_geometry(model: str, cell: str, tolerance: float, tmp_path: Path) -> None:
-    exported = export_file(CELLS / model)
+    exported = library_export(CELLS / model)
     for written in exported.documents:  # the validator reads the included channel files too
         (tmp_path / written.filename).write_text(written.text, encoding="utf-8")
     document = next(d for d in exported.documents if d.filename == f"{cell}.cell.nml")
-    _validate(tmp_path / document.filename)
+    assert_valid(tmp_path / document.filename)
     root = parse_xml(SourceFile(document.filename, document.text))
     (morphology,) = _all(root, "morphology")
     area = sum(_segment_area(s)[0] for s in morphology.find("segment"))
@@ -260,7 +328,7 @@ def test_nernst_and_ghk_densities_and_what_the_cell_cannot_hold(tmp_path: Path) 
     exported = export_file(REPO / "tests" / "export" / "models" / "neuroml_ions.ionc")
     for written in exported.documents:
         (tmp_path / written.filename).write_text(written.text, encoding="utf-8")
-    _validate(tmp_path / "ions.cell.nml")
+    assert_valid(tmp_path / "ions.cell.nml")
     root = parse_xml(SourceFile("ions.cell.nml", (tmp_path / "ions.cell.nml").read_text(encoding="utf-8")))
     nernst = {(d.get("ionChannel"), d.get("segmentGroup"), d.get("condDensity"))
               for d in _all(root, "channelDensityNernst")}

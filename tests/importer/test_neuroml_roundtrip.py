@@ -1,6 +1,6 @@
 """NeuroML2 round trip (issue 6, items 2 and 3): every channel of models/channels (and of the
 NMODL export's fixture tests/export/models/awkward.ionc) exports to
-NeuroML2 that validates against the schema (libNeuroML's validate_neuroml2, NeuroML_v2.3.xsd),
+NeuroML2 that is valid against NeuroML_v2.3.xsd, strictly (lxml; tests/neuroml_schema.py),
 imports back into ionc, and the imported channel is the same channel:
 
 * every gate's inf and tau over v = -120 .. +60 mV (and over cai for the calcium-gated ones)
@@ -19,15 +19,14 @@ from the ionc: properties. Measured: inf and tau within 7e-14 relative (ms_na), 
 from __future__ import annotations
 
 import functools
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from ionc.clamp import gate_curves, load_channel, numeric_channel, voltage_clamp
-from ionc.export.neuroml import export_file
 from ionc.importer.neuroml import translate_neuroml
 from ionc.symbolic.derive import DerivedChannel
+from neuroml_schema import assert_valid, library_export
 
 REPO = Path(__file__).resolve().parents[2]
 # the NMODL export's fixture: a gate's own q10 and the conductance's, min, max, if, every
@@ -42,14 +41,6 @@ V_GRID = np.linspace(-120.0, 60.0, 721)
 CAI_GRID = np.geomspace(1e-6, 1e-1, 41)
 
 
-def _validate(path: Path) -> None:
-    from neuroml.utils import validate_neuroml2
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        validate_neuroml2(str(path))  # raises on an invalid document
-
-
 @functools.cache
 def _loaded(path: Path, name: str) -> DerivedChannel:
     return load_channel(path, name)
@@ -61,7 +52,7 @@ def round_trips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
     out = tmp_path_factory.mktemp("neuroml")
     found = {}
     for source in CHANNEL_FILES:
-        exported = export_file(source)
+        exported = library_export(source)  # made once per session: test_neuroml_export validates them too
         for document in exported.documents:
             nml = out / document.filename
             nml.write_text(document.text, encoding="utf-8")
@@ -87,7 +78,7 @@ def test_every_library_channel_is_exported(round_trips: dict[str, tuple[Path, Pa
 @pytest.mark.parametrize("name", LIBRARY + FIXTURES)
 def test_round_trip(name: str, round_trips: dict[str, tuple[Path, Path, Path]]) -> None:
     source, nml, imported = round_trips[name]
-    _validate(nml)
+    assert_valid(nml)
     original = numeric_channel(_loaded(source, name), celsius=CELSIUS, reversals=REVERSALS,
                                concentrations=CONCENTRATIONS)
     again = numeric_channel(_loaded(imported, name), celsius=CELSIUS, reversals=REVERSALS,

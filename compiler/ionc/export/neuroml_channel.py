@@ -1,4 +1,4 @@
-"""One derived channel as NeuroML2 elements: its ComponentTypes, then its ionChannelHH or ionChannelKS.
+"""One derived channel as NeuroML2 elements: its ionChannelHH or ionChannelKS, then its ComponentTypes.
 
 Written from the channel ionc lowers and derives (the same equations `ionc
 show` prints), never from the model text; the model text appears only in
@@ -21,11 +21,17 @@ comments, each equation with its file:line.
   temperature-dependent density as q10ConductanceScaling.
 * a kinetic scheme: `ionChannelKS` with one `gateKS` (closedState, openState,
   a forwardTransition and a reverseTransition per reaction).
+
+NeuroML_v2.3.xsd fixes the order of a document's children (ionChannelHH,
+ionChannelKS, ..., ComponentType last) and lets an ionChannelHH hold gates of
+one kind only (its gate elements are one xs:choice); a channel whose gates are
+of several kinds writes each as `<gate type="gateHHrates" ...>`, the schema's
+element for a gate of any kind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sympy as sp
@@ -69,7 +75,8 @@ class _Channel:
 
 
 def channel_elements(derived: DerivedChannel, root: Path) -> list[Element]:
-    """The ComponentTypes the channel needs, then its ionChannelHH (or ionChannelKS)."""
+    """The channel's ionChannelHH (or ionChannelKS), then the ComponentTypes it needs (the schema
+    puts ComponentType definitions last in a document)."""
     channel = derived.channel
     if channel.shares:
         raise fail(Code.E500, f"channel {channel.name} carries several ions; a NeuroML2 channel has one species",
@@ -83,7 +90,7 @@ def channel_elements(derived: DerivedChannel, root: Path) -> list[Element]:
         body = _channel_body(context)
     except ValueError as error:
         raise fail(Code.E500, f"channel {channel.name} cannot be written in NeuroML2: {error}", channel.span) from None
-    return [*context.component_types, body]
+    return [body, *context.component_types]
 
 
 def _channel_body(context: _Channel) -> Element:
@@ -103,8 +110,17 @@ def _channel_body(context: _Channel) -> Element:
     if context.derived.kinetic is not None:
         children.append(_kinetic_gate(context))
         return element("ionChannelKS", *children, comment=comment, **attributes)
-    children += [_gate(context, gate) for gate in channel.gates]
+    children += _of_one_kind([_gate(context, gate) for gate in channel.gates])
     return element("ionChannelHH", *children, comment=comment, **attributes)
+
+
+def _of_one_kind(gates: list[Element]) -> list[Element]:
+    """The gates as they are when all are of one kind; else each as `<gate type=KIND>`, since the
+    schema's ionChannelHH holds gateHHrates elements or gateHHratesInf elements (...), not both."""
+    if len({gate.tag for gate in gates}) <= 1:
+        return gates
+    return [replace(gate, tag="gate", attributes=(*gate.attributes[:1], ("type", gate.tag), *gate.attributes[1:]))
+            for gate in gates]
 
 
 def _notes(span: Span) -> str:

@@ -151,13 +151,13 @@ def component_type(name: str, kind: Kind, expr: sp.Expr, v: sp.Symbol, temperatu
         for short, value, symbol in inputs if symbol in expr.free_symbols
     ]
     expr, conditionals = lift_conditionals(expr, printer)
-    dynamics += conditionals
     value, precedence = printer.node(expr)
     if kind.unit_constant is not None:
         value = value if precedence >= 2 else f"({value})"
         value = f"{value} {'/' if kind.divide else '*'} {kind.unit_constant}"
     dynamics.append(element("DerivedVariable", name=kind.exposure, exposure=kind.exposure, dimension=kind.dimension,
                             value=value))
+    dynamics += conditionals  # the schema's Dynamics: every DerivedVariable before the ConditionalDerivedVariables
     used = ({"MV"} if v in reads else set()) | ({kind.unit_constant} if kind.unit_constant else set())
     used |= {"KELVIN"} if temperature in reads else set()
     used |= {"MM"} if calcium in reads else set()
