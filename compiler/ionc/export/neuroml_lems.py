@@ -13,7 +13,8 @@ in dimensionless numbers of ionc's units and the units are constants:
     r = (the expression in V, TK, CA) / MS      (MS = 1 ms)
 
 A conditional (if/then/else, min, max) becomes a ConditionalDerivedVariable of
-its own, innermost first. Numbers are written with repr(), so that reading the
+its own, innermost first, written after the DerivedVariables (NeuroML_v2.3.xsd
+fixes that order in Dynamics; LEMS itself orders by dependence). Numbers are written with repr(), so that reading the
 file back gives the same floats.
 """
 
