@@ -130,8 +130,12 @@ def _q10(channel: ir.ChannelDef, lowerer: Lowerer) -> sp.Expr:
 
 
 def _q10_factor(q10: syn.Q10, lowerer: Lowerer) -> sp.Expr:
-    """Q ^ ((T - TREF) / 10 K), in T."""
-    return lowerer.to_internal(q10.factor) ** ((T - lowerer.si(q10.reference)) / 10)
+    """Q ^ ((T - TREF) / 10 K), in T; Q a positive, finite number (a fuzzed `log(0)` was not)."""
+    factor = lowerer.to_internal(q10.factor)
+    if factor.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or factor.is_positive is False:
+        raise fail(Code.E303, f"a q10 factor is a positive, finite number, not {q10.factor.span.text}",
+                   q10.factor.span)
+    return factor ** ((T - lowerer.si(q10.reference)) / 10)
 
 
 def _temperature_factor(name: str, q10: syn.Q10 | None, lowerer: Lowerer) -> tuple[sp.Symbol, sp.Expr] | None:

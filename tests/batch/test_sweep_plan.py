@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from ionc.batch.plan import grid_plan, parse_axis, random_plan
@@ -58,3 +60,18 @@ def test_bad_ranges_are_diagnostics_with_a_caret(text: str, counted: bool, messa
     rendered = str(error.value)
     assert message in rendered and "--param:1:" in rendered
     assert rendered.splitlines()[4].split("| ")[1].strip() == caret
+
+
+def test_a_damaged_module_in_the_sweep_cache_is_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker finds its shipped module's file truncated (a crash mid-write by an older ionc, a full
+    disk): it writes the file again instead of importing the damage."""
+    from ionc.batch import execute
+
+    monkeypatch.setenv("IONC_CACHE_DIR", str(tmp_path))
+    source = "ANSWER = 42\n"
+    digest = execute.source_digest(source)
+    damaged = tmp_path / "sweep" / f"ionc_sweep_{digest}.py"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text("ANSWER = (", encoding="utf-8")
+    monkeypatch.setattr(execute, "_MODULES", {})
+    assert execute.module_of(source).ANSWER == 42

@@ -147,7 +147,7 @@ def test_numba_single_precision_keeps_the_axial_rows_consistent() -> None:
         assert np.max(np.abs(trace - single["traces"][site])) < 0.05, site  # numpy single: 0.028 mV
 
 
-@pytest.mark.parametrize("name", ["passive", "sites", "v_sites"])
+@pytest.mark.parametrize("name", ["passive", "sites", "vsites"])
 def test_a_channel_may_have_a_name_the_generated_code_also_uses(tmp_path: Path, name: str) -> None:
     text = f"""
 channel {name} {{ nonspecific; g = 1 mS/cm2; e = -70 mV }}
@@ -160,6 +160,26 @@ simulation s of c {{ duration = 20 ms; record v at axon(0.5) }}
 """
     raw = run_simulation(_write(tmp_path, text))[1]
     assert raw["traces"]["v@axon(0.5)"][0][-1] == pytest.approx(-70.0, abs=0.1)  # tau = 1 ms: relaxed to e
+
+
+def test_a_channel_name_that_starts_with_a_generated_word_is_refused_with_the_clash(tmp_path: Path) -> None:
+    """`v_sites` would share the generated module's `v_...` names (joined with '_' they are not
+    one-to-one): refused with E206 at the name, not run with a silent mix-up."""
+    from ionc.diagnostics import IoncError
+
+    text = """
+channel v_sites { nonspecific; g = 1 mS/cm2; e = -70 mV }
+cell c {
+    v_init = -50 mV
+    morphology { section axon { length = 100 um; diameter = 1 um; compartments = 5 } }
+    insert v_sites
+}
+simulation s of c { duration = 20 ms; record v at axon(0.5) }
+"""
+    with pytest.raises(IoncError) as error:
+        run_simulation(_write(tmp_path, text))
+    message = str(error.value)
+    assert "E206" in message and "'v_sites' would clash" in message and ":2:9" in message
 
 
 def test_a_singular_point_that_moves_with_a_pool_concentration_on_some_nodes(tmp_path: Path) -> None:

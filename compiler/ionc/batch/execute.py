@@ -75,11 +75,11 @@ def module_of(source: str) -> ModuleType:
     """The generated module of `source`, written and imported once per process."""
     digest = source_digest(source)
     if digest not in _MODULES:
-        from ionc.run.cache import cache_dir, write_atomic
+        from ionc.run.cache import cache_dir, intact, write_atomic
         from ionc.run.loader import load_module
 
         path = cache_dir() / "sweep" / f"ionc_sweep_{digest}.py"
-        if not path.is_file():
+        if not intact(path):  # missing, or damaged: (re)written whole
             write_atomic(path, source)
         _MODULES[digest] = load_module(path, name=f"ionc_sweep_{digest}")
     return _MODULES[digest]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
-from ionc.codegen.printer import code
+from ionc.codegen.printer import code, float_literal
 from ionc.symbolic.ghk import efun, efun_slope
 
 UFUNCS: dict[type, str] = {
@@ -276,7 +276,7 @@ def inplace_assignments(
             writer.lines.append(f"{name} = {value.name}")  # an input: no copy
             continue
         if name not in rows and value.is_Number:
-            writer.lines.append(f"{name} = {float(value)!r}")
+            writer.lines.append(f"{name} = {float_literal(float(value))}")
             continue
         buffers += [] if name in rows else [name]
         writer.value(value, out=name)

@@ -8,6 +8,15 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 
+def float_literal(value: float) -> str:
+    """A Python literal for a double, infinities as np.inf (repr would write a bare `inf`)."""
+    if value != value:
+        return "np.nan"
+    if value in (float("inf"), float("-inf")):
+        return "np.inf" if value > 0 else "(-np.inf)"
+    return repr(value)
+
+
 class IoncPrinter(NumPyPrinter):
     """NumPyPrinter that writes `np.exp`, floats instead of fractions, `x*x` for squares."""
 
@@ -16,13 +25,15 @@ class IoncPrinter(NumPyPrinter):
         return text.replace("numpy.", "np.")
 
     def _print_Rational(self, expr: sp.Rational) -> str:
-        return repr(float(expr))
+        return float_literal(float(expr))
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return str(int(expr))
 
     def _print_Float(self, expr: sp.Float) -> str:
-        return repr(float(expr))
+        # sympy's Floats reach beyond double range (a constant folded to 1e+5986350):
+        # numpy would compute inf there, so the literal says np.inf, never a bare `inf`.
+        return float_literal(float(expr))
 
     def _print_Pi(self, expr: Any) -> str:
         return "np.pi"

@@ -738,7 +738,8 @@ def _header(ctx: _Context) -> list[str]:
                   "rate is its exact", "limit plus its exact slope times the distance, as ionc guards them (no vtrap)."]
     if channel.ghk is not None:
         lines.append("GHK flux: efun(x) = x/(1 - exp(-x)), with its limit 1 at v = 0.")
-    return lines
+    # The file's name is in here: it must not end the COMMENT block for any NMODL reader.
+    return [line.replace("ENDCOMMENT", "END COMMENT") for line in lines]
 
 
 def _source_comment(span: Span) -> list[str]:
