@@ -224,9 +224,19 @@ simulation fz_sim of fz_cell { dt = 0.025 ms; duration = 1 ms; record v at soma 
 """
 
 
+def _tally(kind: str) -> None:
+    """With IONC_FUZZ_TALLY=FILE, one line per example checked and its outcome: the long run's
+    count, which hypothesis does not print for properties defined inside a test."""
+    tally = os.environ.get("IONC_FUZZ_TALLY")
+    if tally:
+        with open(tally, "a", encoding="utf-8") as stream:
+            stream.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '').split(' ')[0]} {kind}\n")
+
+
 def assert_no_bug(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="")
     outcome = check_isolated(path)
+    _tally(outcome.kind)
     if outcome.kind in ("ok", "diagnostics"):
         event(f"{outcome.kind} {outcome.detail}".strip())
         return
