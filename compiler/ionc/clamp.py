@@ -346,9 +346,9 @@ def voltage_clamp(
     """An ideal voltage clamp of `channel` alone: see the module docstring for the sampling.
 
     Durations must be whole multiples of dt (as in the NEURON harness)."""
-    k_hold = _steps(t_hold, dt, "t_hold")
-    k_step = _steps(t_step, dt, "t_step")
-    k_total = k_hold + k_step + _steps(t_tail, dt, "t_tail")
+    k_hold = whole_steps(t_hold, dt, "t_hold")
+    k_step = whole_steps(t_step, dt, "t_step")
+    k_total = k_hold + k_step + whole_steps(t_tail, dt, "t_tail")
     command = np.asarray(commands, dtype=float)
     hold = np.full_like(command, float(holding))
     v = np.repeat(hold[:, None], k_total + 1, axis=1)
@@ -396,7 +396,8 @@ def _clamp_scheme(scheme: NumericScheme, hold: Array, command: Array, k_hold: in
     return {name: trace[k] for k, name in enumerate(scheme.states)}
 
 
-def _steps(duration: float, dt: float, what: str) -> int:
+def whole_steps(duration: float, dt: float, what: str) -> int:
+    """`duration` in steps of `dt`; a ValueError naming `what` unless it is a whole number of them."""
     count = round(duration / dt)
     if count < 0 or abs(count * dt - duration) > 1e-9 * max(1.0, abs(duration)):
         raise ValueError(f"{what} = {duration} ms is not a whole multiple of dt = {dt} ms")

@@ -232,7 +232,7 @@ def _worker_voltage_clamp(task: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
     waves = np.load(task["waveforms"])
     with nrn._settings(task["celsius"], DT_MS, task["ions"]) as hh, \
-            nrn._compartment(hh, task["mechanisms"], task["ions"]) as segment:
+            nrn.compartment(hh, task["mechanisms"], task["ions"]) as segment:
         records = [r for r in task["records"] if _recordable(segment, r)]  # a user's file may lack some
         names = list(dict.fromkeys(["v", *task["currents"], *records]))
         clamp_ = hh.SEClamp(segment)
@@ -269,7 +269,7 @@ def _aligned(recorded: Mapping[str, Any], k_total: int, currents: Sequence[str])
         trace = np.array(vector, dtype=float)
         if trace.size != k_total + 2:
             raise RuntimeError(f"expected {k_total + 2} samples of {name}, NEURON recorded {trace.size}")
-        out[name] = trace[1:] if name in currents or nrn._current_phase(name) else trace[:-1]
+        out[name] = trace[1:] if name in currents or nrn.current_phase(name) else trace[:-1]
     return out
 
 

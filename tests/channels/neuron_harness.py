@@ -56,8 +56,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ionc.clamp import whole_steps
 from ionc.export import neuron as neuron_build
-from neuron_reference import DIAMETER_UM, neuron_globals  # the shared soma geometry and NEURON settings guard
+from ionc.export.neuron import spike_times
+from neuron_reference import neuron_globals  # the NEURON settings guard
 
 NMODL_DIR = Path(__file__).resolve().parent / "nmodl"
 
@@ -151,7 +153,7 @@ def build_warnings(log: str) -> list[str]:
 def _neuron(celsius: float, dt: float, ions: Mapping[str, float]) -> Iterator[Any]:
     """`h` with the run settings applied; every global changed here is restored on exit."""
     with neuron_globals() as h:
-        initial = {_init_global(name): value for name, value in ions.items() if _init_global(name)}
+        initial = {neuron_build.initial_global(name): value for name, value in ions.items() if neuron_build.initial_global(name)}
         saved = {name: getattr(h, name) for name in initial}
         try:
             h.cvode_active(0)
@@ -166,38 +168,6 @@ def _neuron(celsius: float, dt: float, ions: Mapping[str, float]) -> Iterator[An
                 setattr(h, name, value)
 
 
-def _init_global(name: str) -> str:
-    """'cai' -> 'cai0_ca_ion' (the default NEURON gives a new concentration); '' if not one."""
-    ion, side = name[:-1], name[-1:]
-    return f"{name}0_{ion}_ion" if ion in IONS and side in ("i", "o") else ""
-
-
-@contextmanager
-def _compartment(h: Any, mechanisms: Parameters, ions: Mapping[str, float]) -> Iterator[Any]:
-    """A 1000 um2 cylinder with `mechanisms` inserted and set; yields its segment."""
-    sec = h.Section(name="ionc_channel_ref")
-    try:
-        sec.L = DIAMETER_UM
-        sec.diam = DIAMETER_UM
-        sec.nseg = 1
-        sec.cm = 1.0
-        for suffix, values in mechanisms.items():
-            sec.insert(suffix)
-            mech = getattr(sec(0.5), suffix)
-            for name, value in values.items():
-                if not hasattr(mech, name):
-                    raise AttributeError(f"{suffix} has no RANGE variable {name!r}")
-                setattr(mech, name, value)
-        segment = sec(0.5)
-        for name, value in ions.items():
-            if not hasattr(segment, name):
-                raise AttributeError(f"no mechanism inserted uses the ion of {name!r}")
-            setattr(segment, name, value)
-        yield segment
-    finally:
-        h.delete_section(sec=sec)
-
-
 def _pointer(segment: Any, name: str, channel: str | None = None) -> Any:
     """A NEURON pointer for `name`: 'mech.var', a variable of `channel`, or of the segment
     ('v', 'cai', 'eca', 'ica': the ion's totals and concentrations)."""
@@ -207,19 +177,6 @@ def _pointer(segment: Any, name: str, channel: str | None = None) -> Any:
     if channel is not None and hasattr(getattr(segment, channel), name):
         return getattr(getattr(segment, channel), "_ref_" + name)
     return getattr(segment, "_ref_" + name)
-
-
-def current_phase(name: str) -> bool:
-    """Whether NEURON computes `name` with the currents (BREAKPOINT), one sample behind the states."""
-    base = name.split(".", 1)[-1]
-    return base in ("i", "g") or re.fullmatch(r"[ie](na|k|ca)", base) is not None
-
-
-def _steps(duration: float, dt: float, what: str) -> int:
-    count = round(duration / dt)
-    if abs(count * dt - duration) > 1e-9 * max(1.0, duration):
-        raise ValueError(f"{what} = {duration} ms is not a multiple of dt = {dt} ms")
-    return count
 
 
 # ---------------------------------------------------------------- voltage clamp
@@ -301,10 +258,10 @@ def voltage_clamp_battery(
     mechanisms.setdefault(channel, {})
     ions = dict(ions or {})
     names = list(state_names(channel) if states is None else states) + list(record)
-    k_hold = _steps(t_hold, dt, "t_hold")
-    k_step = _steps(t_step, dt, "t_step")
-    k_total = k_hold + k_step + _steps(t_tail, dt, "t_tail")
-    with _neuron(celsius, dt, ions) as h, _compartment(h, mechanisms, ions) as segment:
+    k_hold = whole_steps(t_hold, dt, "t_hold")
+    k_step = whole_steps(t_step, dt, "t_step")
+    k_total = k_hold + k_step + whole_steps(t_tail, dt, "t_tail")
+    with _neuron(celsius, dt, ions) as h, neuron_build.compartment(h, mechanisms, ions) as segment:
         clamp = h.SEClamp(segment)
         clamp.rs = CLAMP_RS_MOHM
         clamp.dur1, clamp.dur2, clamp.dur3 = t_hold, t_step, t_tail + 10 * dt
@@ -346,7 +303,7 @@ def _aligned(recorded: Mapping[str, np.ndarray], k_total: int) -> dict[str, np.n
     for name, trace in recorded.items():
         if len(trace) != k_total + 2:
             raise RuntimeError(f"expected {k_total + 2} samples of {name}, NEURON recorded {len(trace)}")
-        late = name == "current" or current_phase(name)
+        late = name == "current" or neuron_build.current_phase(name)
         out[name] = trace[1:] if late else trace[:-1]
     return out
 
@@ -360,14 +317,6 @@ class CurrentClampRun:
     v: np.ndarray  # mV
     spikes: tuple[float, ...]  # ms, upward crossings of THRESHOLD_MV
     records: dict[str, np.ndarray]  # the requested variables, sampled with t
-
-
-def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = THRESHOLD_MV) -> list[float]:
-    """Upward crossings (v[k-1] < threshold <= v[k]), linearly interpolated between samples."""
-    below, above = v[:-1], v[1:]
-    k = np.nonzero((below < threshold) & (above >= threshold))[0]
-    fraction = (threshold - below[k]) / (above[k] - below[k])
-    return [float(x) for x in t[k] + fraction * (t[k + 1] - t[k])]
 
 
 def current_clamp(
@@ -391,8 +340,8 @@ def current_clamp(
     """
     load_library()
     ions = dict(ions or {})
-    n_steps = _steps(tstop, dt, "tstop")
-    with _neuron(celsius, dt, ions) as h, _compartment(h, mechanisms, ions) as segment:
+    n_steps = whole_steps(tstop, dt, "tstop")
+    with _neuron(celsius, dt, ions) as h, neuron_build.compartment(h, mechanisms, ions) as segment:
         stim = h.IClamp(segment)
         stim.amp, stim.delay, stim.dur = amplitude, delay, duration
         vectors = {"v": h.Vector().record(segment._ref_v)}
@@ -457,13 +406,13 @@ def _curves(channel: str, params: Mapping[str, float], points: Sequence[tuple[fl
     names = gate_curve_names(channel)
     values: dict[str, list[float]] = {name: [] for name in names}
     all_ions = {key: value for _, ions in points for key, value in ions.items()}
-    with _neuron(celsius, DT_MS, all_ions) as h, _compartment(h, {channel: params}, all_ions) as segment:
+    with _neuron(celsius, DT_MS, all_ions) as h, neuron_build.compartment(h, {channel: params}, all_ions) as segment:
         mech = getattr(segment, channel)
         for v, ions in points:
             for name, value in ions.items():
                 setattr(segment, name, value)
-                if _init_global(name):
-                    setattr(h, _init_global(name), value)
+                if neuron_build.initial_global(name):
+                    setattr(h, neuron_build.initial_global(name), value)
             h.finitialize(v)
             for name in names:
                 values[name].append(float(getattr(mech, name)))

@@ -48,6 +48,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ionc.clamp import whole_steps
+
 if TYPE_CHECKING:
     from ionc.export.nmodl import Exported
     from ionc.symbolic.derive import DerivedChannel
@@ -170,7 +172,7 @@ def _settings(celsius: float, dt: float, ions: Mapping[str, float]) -> Iterator[
     from neuron import h
 
     h.load_file("stdrun.hoc")
-    initial = {_initial_global(name): value for name, value in ions.items() if _initial_global(name)}
+    initial = {initial_global(name): value for name, value in ions.items() if initial_global(name)}
     saved = {"celsius": h.celsius, "dt": h.dt, "secondorder": h.secondorder, "tstop": h.tstop,
              **{name: getattr(h, name) for name in initial}}
     active = h.cvode.active()
@@ -188,14 +190,14 @@ def _settings(celsius: float, dt: float, ions: Mapping[str, float]) -> Iterator[
             setattr(h, name, value)
 
 
-def _initial_global(name: str) -> str:
+def initial_global(name: str) -> str:
     """'cai' -> 'cai0_ca_ion', the concentration NEURON starts a compartment at; '' if not one."""
     ion, side = name[:-1], name[-1:]
     return f"{name}0_{ion}_ion" if ion in IONS and side in ("i", "o") else ""
 
 
 @contextmanager
-def _compartment(h: Any, mechanisms: Parameters, ions: Mapping[str, float]) -> Iterator[Any]:
+def compartment(h: Any, mechanisms: Parameters, ions: Mapping[str, float]) -> Iterator[Any]:
     """A 1000 um2 cylinder, cm = 1 uF/cm2, with `mechanisms` inserted and set; yields its segment."""
     section = h.Section(name="ionc_export_check")
     try:
@@ -227,17 +229,10 @@ def _pointer(segment: Any, name: str) -> Any:
     return getattr(segment, "_ref_" + name)
 
 
-def _current_phase(name: str) -> bool:
+def current_phase(name: str) -> bool:
     """Whether NEURON computes `name` with the currents (BREAKPOINT): one sample behind the states."""
     base = name.split(".", 1)[-1]
     return base in ("i", "g") or re.fullmatch(r"[ie](na|k|ca|cl)", base) is not None
-
-
-def _steps(duration: float, dt: float, what: str) -> int:
-    count = round(duration / dt)
-    if count < 0 or abs(count * dt - duration) > 1e-9 * max(1.0, duration):
-        raise ValueError(f"{what} = {duration} ms is not a whole multiple of dt = {dt} ms")
-    return count
 
 
 def _aligned(recorded: Mapping[str, Any], k_total: int) -> dict[str, np.ndarray]:
@@ -247,7 +242,7 @@ def _aligned(recorded: Mapping[str, Any], k_total: int) -> dict[str, np.ndarray]
         trace = np.array(vector, dtype=float)
         if trace.size != k_total + 2:
             raise RuntimeError(f"expected {k_total + 2} samples of {name}, NEURON recorded {trace.size}")
-        out[name] = trace[1:] if _current_phase(name) else trace[:-1]
+        out[name] = trace[1:] if current_phase(name) else trace[:-1]
     return out
 
 
@@ -290,10 +285,10 @@ def voltage_clamp(
     mechanisms = dict(mechanisms or {})
     mechanisms.setdefault(suffix, {})
     ions = dict(ions or {})
-    k_hold, k_step = _steps(t_hold, dt, "t_hold"), _steps(t_step, dt, "t_step")
-    k_total = k_hold + k_step + _steps(t_tail, dt, "t_tail")
+    k_hold, k_step = whole_steps(t_hold, dt, "t_hold"), whole_steps(t_step, dt, "t_step")
+    k_total = k_hold + k_step + whole_steps(t_tail, dt, "t_tail")
     rows: list[dict[str, np.ndarray]] = []
-    with _settings(celsius, dt, ions) as h, _compartment(h, mechanisms, ions) as segment:
+    with _settings(celsius, dt, ions) as h, compartment(h, mechanisms, ions) as segment:
         clamp = h.SEClamp(segment)
         clamp.rs = CLAMP_RS_MOHM
         clamp.dur1, clamp.dur2, clamp.dur3 = t_hold, t_step, t_tail + 10 * dt
@@ -353,8 +348,8 @@ def current_clamp(
     """An IClamp of `amplitude` nA into the compartment from `delay` for `duration` ms;
     fixed dt, backward Euler (ionc's `method = backward_euler`)."""
     ions = dict(ions or {})
-    n_steps = _steps(tstop, dt, "tstop")
-    with _settings(celsius, dt, ions) as h, _compartment(h, mechanisms, ions) as segment:
+    n_steps = whole_steps(tstop, dt, "tstop")
+    with _settings(celsius, dt, ions) as h, compartment(h, mechanisms, ions) as segment:
         stimulus = h.IClamp(segment)
         stimulus.amp, stimulus.delay, stimulus.dur = amplitude, delay, duration
         vectors = {"v": h.Vector().record(segment._ref_v)}
