@@ -52,6 +52,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -417,3 +418,65 @@ def _curves(channel: str, params: Mapping[str, float], points: Sequence[tuple[fl
             for name in names:
                 values[name].append(float(getattr(mech, name)))
     return {name: np.array(series) for name, series in values.items()}
+
+
+# ---------------------------------------------------------------- a library channel against its reference
+
+
+CHANNELS = Path(__file__).resolve().parents[2] / "models" / "channels"
+
+
+@dataclass(frozen=True)
+class ClampCase:
+    """One ionc channel of models/channels, its NEURON reference, and the conditions of its battery."""
+
+    file: str  # in models/channels/
+    channel: str
+    reference: str  # the SUFFIX in nmodl/
+    celsius: float  # the model's own temperature (docs/channel_library.md)
+    reversals: dict[str, float] = field(default_factory=dict)  # ion -> mV (the papers' cell values)
+    params: dict[str, float] = field(default_factory=dict)  # ionc names, internal units
+    neuron_params: dict[str, float] = field(default_factory=dict)  # the same values, NEURON's names and units
+    holding: float = -100.0  # mV
+    t_step: float = 20.0  # ms
+    concentrations: dict[str, float] = field(default_factory=dict)  # 'cai' -> mM, fixed
+
+    @property
+    def ions(self) -> dict[str, float]:
+        return {**{f"e{ion}": value for ion, value in self.reversals.items()}, **self.concentrations}
+
+
+@cache
+def derived_channel(file: str, channel: str) -> Any:
+    from ionc import clamp
+
+    return clamp.load_channel(CHANNELS / f"{file}.ionc", channel)
+
+
+def numeric_of(case: ClampCase, concentrations: dict[str, float] | None = None) -> Any:
+    """The case's channel with its parameters, reversals and concentrations, ready to clamp."""
+    from ionc import clamp
+
+    return clamp.numeric_channel(derived_channel(case.file, case.channel), celsius=case.celsius,
+                                 parameters=case.params, reversals=case.reversals,
+                                 concentrations=concentrations or case.concentrations)
+
+
+def assert_clamp_matches(name: str, case: ClampCase, tolerance_of_peak: float) -> None:
+    """The battery (steps from case.holding to COMMANDS_MV) in ionc and in NEURON on the reference:
+    the same v, and currents within `tolerance_of_peak` of NEURON's peak |current|."""
+    from ionc import clamp
+
+    ours = clamp.voltage_clamp(numeric_of(case), COMMANDS_MV, holding=case.holding, t_step=case.t_step, dt=DT_MS)
+    theirs = voltage_clamp_battery(case.reference, {case.reference: case.neuron_params}, holding=case.holding,
+                                   commands=COMMANDS_MV, t_step=case.t_step, dt=DT_MS, celsius=case.celsius,
+                                   ions=case.ions)
+    reference = 1e3 * np.array([step.current for step in theirs.steps])  # mA/cm2 -> uA/cm2
+    assert ours.current.shape == reference.shape
+    np.testing.assert_allclose(ours.v, np.array([step.v for step in theirs.steps]), rtol=0, atol=1e-6)
+    peak = float(np.max(np.abs(reference)))
+    assert peak > 0.0
+    worst = float(np.max(np.abs(ours.current - reference)))
+    assert worst <= tolerance_of_peak * peak, (
+        f"{name}: max |ionc - NEURON| = {worst:.3g} uA/cm2, {worst / peak:.2e} of the peak {peak:.4g} uA/cm2"
+    )

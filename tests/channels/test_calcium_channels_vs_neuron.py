@@ -32,8 +32,7 @@ acceptance criteria.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 
 import neuron_harness as nh
@@ -41,12 +40,11 @@ import numpy as np
 import pytest
 from ionc import clamp
 from ionc.api import run_simulation
-from ionc.symbolic.derive import DerivedChannel
 from neuron_reference import DIAMETER_UM
 
 pytestmark = pytest.mark.neuron
 
-CHANNELS = Path(__file__).resolve().parents[2] / "models" / "channels"
+CHANNELS = nh.CHANNELS
 
 CLAMP_TOL_OF_PEAK = 0.01  # issue 5: clamp currents within 1% of the battery's peak (measured: < 5e-11)
 CURVE_RTOL = 1e-9  # inf and tau against the mechanisms' RANGE variables (measured: < 1.1e-10, bk's R; see above)
@@ -65,79 +63,36 @@ GAS_CONSTANT = 8.314462618
 # ---------------------------------------------------------------- (a) voltage clamp
 
 
-@dataclass(frozen=True)
-class ClampCase:
-    """One ionc channel, its NEURON reference, and the conditions of its battery."""
-
-    file: str  # in models/channels/
-    channel: str
-    reference: str  # the SUFFIX in nmodl/
-    celsius: float  # the model's own temperature (docs/channel_library.md)
-    reversals: dict[str, float] = field(default_factory=dict)  # ion -> mV
-    concentrations: dict[str, float] = field(default_factory=dict)  # 'cai' -> mM, fixed
-    params: dict[str, float] = field(default_factory=dict)  # ionc names, internal units
-    neuron_params: dict[str, float] = field(default_factory=dict)  # the same values, NEURON's names and units
-    holding: float = -100.0  # mV
-    t_step: float = 20.0  # ms
-
-    @property
-    def ions(self) -> dict[str, float]:
-        return {**{f"e{ion}": value for ion, value in self.reversals.items()}, **self.concentrations}
-
-
-def _ca_activated(file: str, channel: str, reference: str, celsius: float) -> dict[str, ClampCase]:
-    return {f"{channel} cai={label}": ClampCase(file, channel, reference, celsius, {"k": EK_MV}, {"cai": cai})
+def _ca_activated(file: str, channel: str, reference: str, celsius: float) -> dict[str, nh.ClampCase]:
+    return {f"{channel} cai={label}": nh.ClampCase(file, channel, reference, celsius, {"k": EK_MV}, concentrations={"cai": cai})
             for label, cai in CAI_MM.items()}
 
 
 CLAMP_CASES = {
     # the 1996 model at its 37 degC: fixed 140 mV reversal, q10 on rates and conductance
-    "ms_ca": ClampCase("mainen_sejnowski_ca", "ms_ca", "ref_ms_ca", 37.0),
+    "ms_ca": nh.ClampCase("mainen_sejnowski_ca", "ms_ca", "ref_ms_ca", 37.0),
     # vshift = 3 mV puts alpha_m's removable point (u = -27 mV) on the -30 mV command
-    "ms_ca vshift=3": ClampCase("mainen_sejnowski_ca", "ms_ca", "ref_ms_ca", 37.0, params={"vshift": 3.0, "gmax": 0.1},
+    "ms_ca vshift=3": nh.ClampCase("mainen_sejnowski_ca", "ms_ca", "ref_ms_ca", 37.0, params={"vshift": 3.0, "gmax": 0.1},
                                 neuron_params={"vshift": 3.0, "gbar": 1e-4}),
     **_ca_activated("mainen_sejnowski_ca", "ms_kca", "ref_ms_kca", 37.0),
     # h inactivates slowly (tau ~ 200 ms at 0 mV): long steps show it
-    "hva": ClampCase("hva", "hva", "ref_hva", 34.0, {"ca": 120.0}, t_step=100.0),
+    "hva": nh.ClampCase("hva", "hva", "ref_hva", 34.0, {"ca": 120.0}, t_step=100.0),
     **_ca_activated("sk", "sk", "ref_sk", 34.0),
     **_ca_activated("bk", "bk", "ref_bk", 34.0),
     # T enters bk's Boltzmann factors: another temperature
-    "bk cai=10uM 22degC": ClampCase("bk", "bk", "ref_bk", 22.0, {"k": EK_MV}, {"cai": CAI_MM["10uM"]}),
+    "bk cai=10uM 22degC": nh.ClampCase("bk", "bk", "ref_bk", 22.0, {"k": EK_MV}, concentrations={"cai": CAI_MM["10uM"]}),
 }
-
-
-@cache
-def _derived(file: str, channel: str) -> DerivedChannel:
-    return clamp.load_channel(CHANNELS / f"{file}.ionc", channel)
-
-
-def _numeric(case: ClampCase, concentrations: dict[str, float] | None = None) -> clamp.NumericChannel:
-    return clamp.numeric_channel(_derived(case.file, case.channel), celsius=case.celsius, parameters=case.params,
-                                 reversals=case.reversals, concentrations=concentrations or case.concentrations)
 
 
 @pytest.mark.parametrize("name", CLAMP_CASES)
 def test_voltage_clamp_matches_neuron(name: str, channel_library: nh.Library) -> None:
-    case = CLAMP_CASES[name]
-    ours = clamp.voltage_clamp(_numeric(case), COMMANDS_MV, holding=case.holding, t_step=case.t_step, dt=DT_MS)
-    theirs = nh.voltage_clamp_battery(case.reference, {case.reference: case.neuron_params}, holding=case.holding,
-                                      commands=COMMANDS_MV, t_step=case.t_step, dt=DT_MS, celsius=case.celsius,
-                                      ions=case.ions)
-    reference = 1e3 * np.array([step.current for step in theirs.steps])  # mA/cm2 -> uA/cm2
-    assert ours.current.shape == reference.shape
-    np.testing.assert_allclose(ours.v, np.array([step.v for step in theirs.steps]), rtol=0, atol=1e-6)
-    peak = float(np.max(np.abs(reference)))
-    assert peak > 0.0
-    worst = float(np.max(np.abs(ours.current - reference)))
-    assert worst <= CLAMP_TOL_OF_PEAK * peak, (
-        f"{name}: max |ionc - NEURON| = {worst:.3g} uA/cm2, {worst / peak:.2e} of the peak {peak:.4g} uA/cm2"
-    )
+    nh.assert_clamp_matches(name, CLAMP_CASES[name], CLAMP_TOL_OF_PEAK)
 
 
 def test_calcium_sets_the_ca_activated_currents() -> None:
     """The batteries above differ with cai: 10 uM opens sk and bk far more than 50 nM."""
     for channel in ("ms_kca", "sk", "bk"):
-        low, high = (np.max(np.abs(clamp.voltage_clamp(_numeric(CLAMP_CASES[f"{channel} cai={label}"]),
+        low, high = (np.max(np.abs(clamp.voltage_clamp(nh.numeric_of(CLAMP_CASES[f"{channel} cai={label}"]),
                                                        COMMANDS_MV, holding=-100.0, dt=DT_MS).current))
                      for label in ("50nM", "10uM"))
         assert high > 10 * low, f"{channel}: peak {low:.3g} uA/cm2 at 50 nM, {high:.3g} at 10 uM"
@@ -146,7 +101,7 @@ def test_calcium_sets_the_ca_activated_currents() -> None:
 @pytest.mark.parametrize("name", CLAMP_CASES)
 def test_gate_curves_match_neuron(name: str, channel_library: nh.Library) -> None:
     case = CLAMP_CASES[name]
-    ours = clamp.gate_curves(_numeric(case), CURVE_V_MV)
+    ours = clamp.gate_curves(nh.numeric_of(case), CURVE_V_MV)
     theirs = nh.gate_curves(case.reference, case.neuron_params, v=CURVE_V_MV, celsius=case.celsius, ions=case.ions)
     assert {f"{g}{kind}" for g in ours for kind in ("inf", "tau")} == set(theirs)
     for gate, (inf, tau) in ours.items():
@@ -165,7 +120,7 @@ CAI_CURVE_CASES = {  # channel -> the case whose temperature and reversal it use
 def test_gate_curves_against_cai_match_neuron(channel: str, channel_library: nh.Library) -> None:
     name, voltages = CAI_CURVE_CASES[channel]
     case = CLAMP_CASES[name]
-    numeric = [_numeric(case, {"cai": cai}) for cai in CAI_CURVE_MM]
+    numeric = [nh.numeric_of(case, {"cai": cai}) for cai in CAI_CURVE_MM]
     for v in voltages:
         theirs = nh.gate_curves_vs_cai(case.reference, case.neuron_params, cai=CAI_CURVE_MM, v=v,
                                        celsius=case.celsius, ions={f"e{ion}": e for ion, e in case.reversals.items()})

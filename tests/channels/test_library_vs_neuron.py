@@ -26,8 +26,7 @@ acceptance criteria.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 
 import neuron_harness as nh
@@ -35,12 +34,11 @@ import numpy as np
 import pytest
 from ionc import clamp
 from ionc.api import run_simulation
-from ionc.symbolic.derive import DerivedChannel
 from neuron_reference import DIAMETER_UM
 
 pytestmark = pytest.mark.neuron
 
-CHANNELS = Path(__file__).resolve().parents[2] / "models" / "channels"
+CHANNELS = nh.CHANNELS
 
 CLAMP_TOL_OF_PEAK = 0.01  # issue 5: clamp currents within 1% of the battery's peak (measured: < 2e-11)
 CURVE_RTOL = 1e-9  # inf and tau against the mechanisms' RANGE variables: rounding (measured: < 3e-14)
@@ -53,77 +51,35 @@ CURVE_V_MV = tuple(float(v) for v in range(-100, 41))
 # ---------------------------------------------------------------- (a) voltage clamp
 
 
-@dataclass(frozen=True)
-class ClampCase:
-    """One ionc channel, its NEURON reference, and the conditions of its battery."""
-
-    file: str  # in models/channels/
-    channel: str
-    reference: str  # the SUFFIX in nmodl/
-    celsius: float  # the model's own temperature (docs/channel_library.md)
-    reversals: dict[str, float] = field(default_factory=dict)  # ion -> mV (the papers' cell values)
-    params: dict[str, float] = field(default_factory=dict)  # ionc names, internal units
-    neuron_params: dict[str, float] = field(default_factory=dict)  # the same values, NEURON's names and units
-    holding: float = -100.0  # mV
-    t_step: float = 20.0  # ms
-
-    @property
-    def ions(self) -> dict[str, float]:
-        return {f"e{ion}": value for ion, value in self.reversals.items()}
-
-
 CLAMP_CASES = {
-    "tm_na": ClampCase("traub_miles", "tm_na", "ref_tm_na", 36.0, {"na": 50.0}),
-    "tm_k": ClampCase("traub_miles", "tm_k", "ref_tm_k", 36.0, {"k": -90.0}),
-    "tm_k vt=-55": ClampCase("traub_miles", "tm_k", "ref_tm_k", 36.0, {"k": -90.0}, {"vt": -55.0},
+    "tm_na": nh.ClampCase("traub_miles", "tm_na", "ref_tm_na", 36.0, {"na": 50.0}),
+    "tm_k": nh.ClampCase("traub_miles", "tm_k", "ref_tm_k", 36.0, {"k": -90.0}),
+    "tm_k vt=-55": nh.ClampCase("traub_miles", "tm_k", "ref_tm_k", 36.0, {"k": -90.0}, {"vt": -55.0},
                              {"vt": -55.0}),
-    "cs_na": ClampCase("connor_stevens", "cs_na", "ref_cs_na", 18.0, {"na": 55.0}),
-    "cs_k": ClampCase("connor_stevens", "cs_k", "ref_cs_k", 18.0, {"k": -72.0}),
-    "cs_a": ClampCase("connor_stevens", "cs_a", "ref_cs_a", 18.0),  # its own e = -75 mV
-    "ms_na": ClampCase("mainen_sejnowski", "ms_na", "ref_ms_na", 37.0, {"na": 60.0}),
-    "ms_na vshift=-10": ClampCase("mainen_sejnowski", "ms_na", "ref_ms_na", 37.0, {"na": 60.0},
+    "cs_na": nh.ClampCase("connor_stevens", "cs_na", "ref_cs_na", 18.0, {"na": 55.0}),
+    "cs_k": nh.ClampCase("connor_stevens", "cs_k", "ref_cs_k", 18.0, {"k": -72.0}),
+    "cs_a": nh.ClampCase("connor_stevens", "cs_a", "ref_cs_a", 18.0),  # its own e = -75 mV
+    "ms_na": nh.ClampCase("mainen_sejnowski", "ms_na", "ref_ms_na", 37.0, {"na": 60.0}),
+    "ms_na vshift=-10": nh.ClampCase("mainen_sejnowski", "ms_na", "ref_ms_na", 37.0, {"na": 60.0},
                                   {"vshift": -10.0, "gmax": 50.0}, {"vshift": -10.0, "gbar": 0.05}),
-    "ms_kv": ClampCase("mainen_sejnowski", "ms_kv", "ref_ms_kv", 37.0, {"k": -90.0}),
+    "ms_kv": nh.ClampCase("mainen_sejnowski", "ms_kv", "ref_ms_kv", 37.0, {"k": -90.0}),
     # km is slow (tau ~ 100 ms at 37 degC): long steps show its activation
-    "ms_km": ClampCase("mainen_sejnowski", "ms_km", "ref_ms_km", 37.0, {"k": -90.0}, t_step=200.0),
-    "kv31": ClampCase("kv31", "kv31", "ref_kv31", 34.0, {"k": -90.0}),
+    "ms_km": nh.ClampCase("mainen_sejnowski", "ms_km", "ref_ms_km", 37.0, {"k": -90.0}, t_step=200.0),
+    "kv31": nh.ClampCase("kv31", "kv31", "ref_kv31", 34.0, {"k": -90.0}),
     # Ih opens on hyperpolarisation (tau ~ 80 ms at -100 mV): held where it is mostly shut
-    "ih": ClampCase("ih", "ih", "ref_ih", 34.0, holding=-40.0, t_step=200.0),  # its own e = -45 mV
+    "ih": nh.ClampCase("ih", "ih", "ref_ih", 34.0, holding=-40.0, t_step=200.0),  # its own e = -45 mV
 }
-
-
-@cache
-def _derived(file: str, channel: str) -> DerivedChannel:
-    return clamp.load_channel(CHANNELS / f"{file}.ionc", channel)
-
-
-def _numeric(case: ClampCase) -> clamp.NumericChannel:
-    return clamp.numeric_channel(_derived(case.file, case.channel), celsius=case.celsius, parameters=case.params,
-                                 reversals=case.reversals)
 
 
 @pytest.mark.parametrize("name", CLAMP_CASES)
 def test_voltage_clamp_matches_neuron(name: str, channel_library: nh.Library) -> None:
-    case = CLAMP_CASES[name]
-    ours = clamp.voltage_clamp(_numeric(case), COMMANDS_MV, holding=case.holding, t_step=case.t_step, dt=DT_MS)
-    theirs = nh.voltage_clamp_battery(case.reference, {case.reference: case.neuron_params}, holding=case.holding,
-                                      commands=COMMANDS_MV, t_step=case.t_step, dt=DT_MS, celsius=case.celsius,
-                                      ions=case.ions)
-    reference = 1e3 * np.array([step.current for step in theirs.steps])  # mA/cm2 -> uA/cm2
-    assert ours.current.shape == reference.shape
-    np.testing.assert_allclose(ours.v, np.array([step.v for step in theirs.steps]), rtol=0, atol=1e-6)
-    peak = float(np.max(np.abs(reference)))
-    assert peak > 0.0
-    worst = float(np.max(np.abs(ours.current - reference)))
-    assert worst <= CLAMP_TOL_OF_PEAK * peak, (
-        f"{name}: max |ionc - NEURON| = {worst:.3g} uA/cm2, {worst / peak:.2e} of the peak {peak:.4g} uA/cm2"
-    )
+    nh.assert_clamp_matches(name, CLAMP_CASES[name], CLAMP_TOL_OF_PEAK)
 
 
 @pytest.mark.parametrize("name", [n for n in CLAMP_CASES if " " not in n])
 def test_gate_curves_match_neuron(name: str, channel_library: nh.Library) -> None:
     case = CLAMP_CASES[name]
-    ours = clamp.gate_curves(_numeric(case), CURVE_V_MV)
+    ours = clamp.gate_curves(nh.numeric_of(case), CURVE_V_MV)
     theirs = nh.gate_curves(case.reference, case.neuron_params, v=CURVE_V_MV, celsius=case.celsius)
     assert {f"{g}{kind}" for g in ours for kind in ("inf", "tau")} == set(theirs)
     for gate, (inf, tau) in ours.items():
