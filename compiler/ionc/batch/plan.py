@@ -79,22 +79,23 @@ def _check_size(size: int) -> None:
         raise fail(Code.E500, f"the sweep has {size} parameter sets; it can have 1 to {MAX_SETS}", None)
 
 
-def parse_axis(text: str, units: Mapping[str, str], counted: bool) -> Axis:
+def parse_axis(text: str, units: Mapping[str, str], counted: bool, option: str = "--param") -> Axis:
     """`NAME=LO:HI:N` (a grid axis, `counted`) or `NAME=LO:HI` (a random one), checked against
-    the parameter's dimension; `units` is the compiled module's PARAMETER_UNITS."""
-    source = SourceFile("--param", text)
+    the parameter's dimension; `units` is the compiled module's PARAMETER_UNITS; `option` names
+    the command-line option in messages (`ionc run --sweep` reads the same form)."""
+    source = SourceFile(option, text)
     whole = Span(source, 0, len(text))
     name, equals, spec = text.partition("=")
     fields = spec.split(":")
     form = "NAME=LO:HI:N, e.g. stim.amplitude=0:0.3nA:11" if counted else "NAME=LO:HI, e.g. stim.amplitude=0:0.3nA"
     if not equals or len(fields) != (3 if counted else 2):
         hint = "--random draws its own values: leave out N" if not counted and len(fields) == 3 else None
-        raise fail(Code.E500, f"--param expects {form}", whole, hint)
+        raise fail(Code.E500, f"{option} expects {form}", whole, hint)
     name = name.strip()
     if name not in units:
         from ionc.sema.resolve import did_you_mean
 
-        raise fail(Code.E200, f"--param: no parameter '{name}'", Span(source, 0, max(len(name), 1)),
+        raise fail(Code.E200, f"{option}: no parameter '{name}'", Span(source, 0, max(len(name), 1)),
                    did_you_mean(name, units) or f"parameters: {', '.join(units)}")
     start = text.index("=") + 1
     ends = _ends(source, start, fields[0], fields[1], units[name])
@@ -124,7 +125,7 @@ def _parse_end(source: SourceFile, start: int, text: str) -> syn.Expr:
 
     expr = parse_expression(source, start, start + len(text))
     if _literal(expr) is None:
-        raise fail(Code.E500, "each end of a --param range is a number, with its unit",
+        raise fail(Code.E500, f"each end of a {source.path} range is a number, with its unit",
                    expr.span, "e.g. stim.amplitude=0:0.3nA:11")
     return expr
 
